@@ -1,0 +1,111 @@
+"""The `crossdock` command line: the same steps the DAGs run, one at a time or end to end."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from crossdock.config import FAMILIES, REPO_ROOT, Settings
+from crossdock.orchestrate import days_between
+from crossdock.pipeline import (
+    DEFAULT_END,
+    DEFAULT_ORDERS_PER_DAY,
+    DEFAULT_SEED,
+    DEFAULT_START,
+    PipelineBusy,
+    exclusive_run,
+)
+
+
+def _range_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--start", type=date.fromisoformat, default=DEFAULT_START)
+    p.add_argument("--end", type=date.fromisoformat, default=DEFAULT_END)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crossdock", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("simulate", help="write seeded partner deliveries into the landing folder")
+    _range_args(p)
+    p.add_argument("--orders-per-day", type=int, default=DEFAULT_ORDERS_PER_DAY)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+
+    p = sub.add_parser("ingest", help="parse, gate and land delivered files (no Airflow)")
+    _range_args(p)
+    p.add_argument("--family", choices=FAMILIES, action="append")
+
+    sub.add_parser("build", help="dbt build of the warehouse (models and tests)")
+    sub.add_parser("gate", help="validate the marts with their GX suites")
+    sub.add_parser("publish", help="publish the build as the read-only serving snapshot")
+
+    p = sub.add_parser("run", help="simulate, run every DAG through Airflow, publish, summarise")
+    _range_args(p)
+    p.add_argument("--orders-per-day", type=int, default=DEFAULT_ORDERS_PER_DAY)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--no-simulate", action="store_true", help="use what is already in landing/")
+
+    p = sub.add_parser("reference-refresh", help="regenerate shipped reference tables")
+    p.add_argument("--shared-data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    from crossdock.ingest import IngestFailed
+    from crossdock.warehouse import BuildFailed
+    from quality.gates import GateFailed
+
+    try:
+        return _dispatch(args, settings)
+    except PipelineBusy as exc:
+        print(f"crossdock: {exc}", file=sys.stderr)
+        return 75  # EX_TEMPFAIL
+    except (IngestFailed, BuildFailed, GateFailed, FileNotFoundError) as exc:
+        print(f"crossdock {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from crossdock import steps
+
+    if args.command == "simulate":
+        from simulator.generate import simulate
+
+        manifest = simulate(settings.landing, args.start, args.end, args.orders_per_day, args.seed)
+        counts = {k: v for k, v in vars(manifest).items() if k != "files"}
+        print(json.dumps(counts, indent=2, default=str))
+        return 0
+    if args.command == "run":
+        from crossdock.pipeline import run, summary
+
+        result = run(
+            settings, args.start, args.end, args.orders_per_day, args.seed, not args.no_simulate
+        )
+        print(summary(settings, result))
+        return 0 if result.success else 1
+    if args.command == "reference-refresh":
+        from crossdock.reference.refresh import refresh
+
+        refresh(args.shared_data)
+        return 0
+    with exclusive_run(settings):
+        if args.command == "ingest":
+            for day in days_between(args.start, args.end):
+                for family in args.family or FAMILIES:
+                    print(json.dumps(steps.ingest(family, day.isoformat(), settings)))
+        elif args.command == "build":
+            print(json.dumps(steps.build(settings), indent=2))
+        elif args.command == "gate":
+            print(json.dumps(steps.gate_marts(settings), indent=2))
+        elif args.command == "publish":
+            print(json.dumps(steps.publish(settings), indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The Parquet landing lake: `lake/<entity>/delivery_date=<day>/<feed>-<sha16>.parquet`."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import polars as pl
+
+
+def lake_relpath(entity: str, day: str, feed: str, file_sha256: str) -> Path:
+    # The name derives from the delivered content: landing the same file again overwrites it.
+    return Path(entity) / f"delivery_date={day}" / f"{feed}-{file_sha256[:16]}.parquet"
+
+
+def write_atomic(frame: pl.DataFrame, target: Path) -> None:
+    """Write to a temporary file beside the target, fsync, then rename over it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        frame.write_parquet(tmp, compression="zstd", statistics=True)
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(target.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

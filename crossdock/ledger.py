@@ -1,0 +1,126 @@
+"""The ingest ledger: every delivered file, keyed by the sha256 of its content.
+
+SQLite (one small file beside the lake): ingest tasks of different feed families may run at the same
+time, and SQLite serialises their short write transactions. A file counts as ingested only once its
+ledger row is committed, which happens after its Parquet file is in place in the lake.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCHEMA = """
+create table if not exists ingested_files (
+    file_sha256   text primary key,
+    feed          text not null,
+    file_name     text not null,
+    source_file   text not null,
+    delivery_date text not null,
+    rows_landed   integer not null,
+    lake_path     text not null,
+    ingested_at   text not null
+);
+create index if not exists ingested_files_by_name on ingested_files (feed, file_name);
+create table if not exists rejected_files (
+    file_sha256   text not null,
+    feed          text not null,
+    source_file   text not null,
+    delivery_date text not null,
+    reason        text not null,
+    rejected_at   text not null
+);
+"""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    file_sha256: str
+    feed: str
+    file_name: str
+    source_file: str
+    delivery_date: str
+    rows_landed: int
+    lake_path: str
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            con.execute("pragma journal_mode = wal")
+            con.execute("pragma synchronous = full")
+            yield con
+        finally:
+            con.close()
+
+    def get(self, file_sha256: str) -> LedgerEntry | None:
+        with self._connect() as con:
+            row = con.execute(
+                "select file_sha256, feed, file_name, source_file, delivery_date, rows_landed,"
+                " lake_path from ingested_files where file_sha256 = ?",
+                (file_sha256,),
+            ).fetchone()
+        return LedgerEntry(*row) if row else None
+
+    def find_by_name(self, feed: str, file_name: str) -> list[LedgerEntry]:
+        with self._connect() as con:
+            rows = con.execute(
+                "select file_sha256, feed, file_name, source_file, delivery_date, rows_landed,"
+                " lake_path from ingested_files where feed = ? and file_name = ?",
+                (feed, file_name),
+            ).fetchall()
+        return [LedgerEntry(*r) for r in rows]
+
+    def record(self, entry: LedgerEntry) -> bool:
+        """Record an ingested file. Returns False if its content was already recorded."""
+        with self._connect() as con:
+            cur = con.execute(
+                "insert into ingested_files values (?, ?, ?, ?, ?, ?, ?, ?)"
+                " on conflict (file_sha256) do nothing",
+                (
+                    entry.file_sha256,
+                    entry.feed,
+                    entry.file_name,
+                    entry.source_file,
+                    entry.delivery_date,
+                    entry.rows_landed,
+                    entry.lake_path,
+                    datetime.now(UTC).isoformat(),
+                ),
+            )
+            return cur.rowcount == 1
+
+    def reject(self, file_sha256: str, feed: str, source_file: str, day: str, reason: str) -> None:
+        with self._connect() as con:
+            con.execute(
+                "insert into rejected_files values (?, ?, ?, ?, ?, ?)",
+                (file_sha256, feed, source_file, day, reason, datetime.now(UTC).isoformat()),
+            )
+
+    def entries(self) -> list[LedgerEntry]:
+        with self._connect() as con:
+            rows = con.execute(
+                "select file_sha256, feed, file_name, source_file, delivery_date, rows_landed,"
+                " lake_path from ingested_files order by feed, delivery_date, file_name"
+            ).fetchall()
+        return [LedgerEntry(*r) for r in rows]
+
+    def rows_by_entity(self) -> dict[str, int]:
+        """Rows landed per lake entity (the first folder of the lake path)."""
+        totals: dict[str, int] = {}
+        for e in self.entries():
+            entity = Path(e.lake_path).parts[0]
+            totals[entity] = totals.get(entity, 0) + e.rows_landed
+        return totals

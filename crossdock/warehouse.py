@@ -1,0 +1,100 @@
+"""Build the warehouse with dbt, gate its marts, and fingerprint their content."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from crossdock.config import DBT_PROJECT_DIR, Settings
+from quality.gates import GateFailed, GateResult, validate
+from quality.suites.marts import SUITES as MART_SUITES
+
+MARTS_SCHEMA = "marts"
+
+
+class BuildFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    models: int
+    tests_passed: int
+    unit_tests_passed: int
+    seconds: float
+
+
+def dbt_executable() -> str:
+    return str(Path(sys.executable).with_name("dbt"))
+
+
+def run_dbt(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the dbt CLI of this environment on the project, against the settings' warehouse."""
+    settings.build_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **settings.dbt_env()}
+    return subprocess.run(
+        [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def build(settings: Settings) -> BuildResult:
+    """`dbt build`: models, then their data and unit tests; a failing test fails the build."""
+    proc = run_dbt(settings, "build", "--fail-fast")
+    results_path = settings.dbt_target_dir / "run_results.json"
+    if proc.returncode != 0 or not results_path.exists():
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+        raise BuildFailed(f"dbt build failed (exit {proc.returncode}):\n{tail}")
+    run = json.loads(results_path.read_text())
+    kinds: dict[str, int] = {}
+    for r in run["results"]:
+        kind = r["unique_id"].split(".")[0]
+        if r["status"] in ("success", "pass"):
+            kinds[kind] = kinds.get(kind, 0) + 1
+    return BuildResult(
+        models=kinds.get("model", 0),
+        tests_passed=kinds.get("test", 0),
+        unit_tests_passed=kinds.get("unit_test", 0),
+        seconds=round(run.get("elapsed_time", 0.0), 2),
+    )
+
+
+def gate_marts(settings: Settings) -> list[GateResult]:
+    """Validate every mart of the build warehouse with its GX suite; raise if any fails."""
+    results = []
+    with duckdb.connect(str(settings.build_path), read_only=True) as con:
+        for mart, make_suite in MART_SUITES.items():
+            frame = con.sql(f"select * from {MARTS_SCHEMA}.{mart}").df()
+            results.append(validate(frame, make_suite(), batch=f"{MARTS_SCHEMA}.{mart}"))
+    if not all(r.success for r in results):
+        raise GateFailed(results)
+    return results
+
+
+def mart_fingerprints(db_path: Path) -> dict[str, dict[str, object]]:
+    """Row count and content hash of each mart, independent of row order and physical layout."""
+    out: dict[str, dict[str, object]] = {}
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        tables = con.execute(
+            "select table_name from information_schema.tables"
+            " where table_schema = ? order by table_name",
+            [MARTS_SCHEMA],
+        ).fetchall()
+        for (table,) in tables:
+            rows = con.execute(f"select count(*) from {MARTS_SCHEMA}.{table}").fetchone()[0]
+            # Each row rendered as text, sorted: equal content gives an equal hash.
+            (sha,) = con.execute(
+                f"select sha256(coalesce(string_agg(t::varchar, chr(10) order by t::varchar), ''))"
+                f" from {MARTS_SCHEMA}.{table} t"
+            ).fetchone()
+            out[table] = {"rows": rows, "sha256": sha[:16]}
+    return out

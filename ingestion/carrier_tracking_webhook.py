@@ -1,0 +1,146 @@
+"""Carrier tracking webhooks (AfterShip style), one JSON payload per line (see docs/feeds.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import polars as pl
+
+from crossdock.reference import iso3_to_iso2
+from ingestion.contract import Column, Contract, FeedError
+from ingestion.feed import Feed
+
+CHECKPOINT = pl.Struct(
+    {
+        "checkpoint_time": pl.String,
+        "tag": pl.String,
+        "subtag": pl.String,
+        "message": pl.String,
+        "location": pl.String,
+        "country_iso3": pl.String,
+    }
+)
+PAYLOAD = {
+    "event": pl.String,
+    "event_id": pl.String,
+    "sent_at": pl.String,
+    "msg": pl.Struct(
+        {
+            "tracking_number": pl.String,
+            "slug": pl.String,
+            "service_type": pl.String,
+            "order_id": pl.String,
+            "origin_country_iso3": pl.String,
+            "destination_country_iso3": pl.String,
+            "checkpoints": pl.List(CHECKPOINT),
+        }
+    ),
+}
+
+
+def _event_key(frame: pl.DataFrame) -> pl.Series:
+    """Content key of a checkpoint: the same checkpoint delivered twice gets the same id."""
+    parts = zip(
+        frame["tracking_number"],
+        frame["event_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        frame["subtag"],
+        strict=True,
+    )
+    return pl.Series(
+        [hashlib.sha256("|".join(map(str, p)).encode()).hexdigest()[:32] for p in parts],
+        dtype=pl.String,
+    )
+
+
+CONTRACT = Contract(
+    entity="carrier_tracking_events",
+    key=("event_id",),
+    columns=(
+        Column("webhook_event_id", "string"),
+        Column("sent_at", "timestamp"),
+        Column("tracking_number", "string"),
+        Column("carrier", "string"),
+        Column("service", "string", required=False),
+        Column("order_id", "string"),
+        Column("origin_country", "string"),
+        Column("destination_country", "string"),
+        Column("event_at", "timestamp"),
+        Column("tag", "string"),
+        Column("subtag", "string", required=False),
+        Column("message", "string", required=False),
+        Column("location", "string", required=False),
+        Column("event_country", "string", required=False),
+    ),
+)
+
+
+def add_event_id(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(_event_key(frame).alias("event_id"))
+
+
+def _locate_bad_json(path: Path, source_file: str) -> FeedError:
+    with path.open(encoding="utf8", errors="replace") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                return FeedError(f"{source_file}:{line_no}: empty line in a JSON lines file")
+            try:
+                payload = json.loads(line)
+            except json.JSONDecodeError as exc:
+                return FeedError(f"{source_file}:{line_no}: invalid JSON ({exc.msg})")
+            if not isinstance(payload, dict) or not isinstance(payload.get("msg"), dict):
+                return FeedError(f"{source_file}:{line_no}: payload has no 'msg' object")
+    return FeedError(f"{source_file}: cannot be parsed as JSON lines")
+
+
+def read_webhook_lines(path: Path, source_file: str) -> pl.DataFrame:
+    """One text row per checkpoint, with the line of its payload."""
+    try:
+        payloads = pl.read_ndjson(path, schema=PAYLOAD)
+    except pl.exceptions.PolarsError as exc:
+        raise _locate_bad_json(path, source_file) from exc
+    if payloads["msg"].is_null().any():
+        raise _locate_bad_json(path, source_file)
+    to_iso2 = iso3_to_iso2()
+
+    def iso2(expr: pl.Expr) -> pl.Expr:
+        # Unknown codes pass through unchanged so that the gate can name them.
+        return expr.replace(to_iso2)
+
+    return (
+        payloads.with_row_index("_source_line", offset=1)
+        .with_columns(pl.col("_source_line").cast(pl.Int64))
+        .unnest("msg")
+        .explode("checkpoints")
+        .filter(pl.col("checkpoints").is_not_null())
+        .unnest("checkpoints")
+        .select(
+            pl.col("event_id").alias("webhook_event_id"),
+            "sent_at",
+            "tracking_number",
+            pl.col("slug").alias("carrier"),
+            pl.col("service_type").alias("service"),
+            "order_id",
+            iso2(pl.col("origin_country_iso3")).alias("origin_country"),
+            iso2(pl.col("destination_country_iso3")).alias("destination_country"),
+            pl.col("checkpoint_time").alias("event_at"),
+            "tag",
+            "subtag",
+            "message",
+            "location",
+            iso2(pl.col("country_iso3")).alias("event_country"),
+            "_source_line",
+        )
+    )
+
+
+FEED = Feed(
+    name="carrier_tracking_webhook",
+    family="carrier",
+    folder="tracking",
+    pattern="*.jsonl",
+    contract=CONTRACT,
+    read_raw=read_webhook_lines,
+    finalize=add_event_id,
+)

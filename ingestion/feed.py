@@ -1,0 +1,59 @@
+"""What a feed connector declares: where its files land, how to read them, and its contract."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ingestion.contract import Contract, FeedError, RowError, apply_contract
+
+Reader = Callable[[Path, str], pl.DataFrame]
+
+
+def _unchanged(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str  # connector name, also the prefix of its lake files
+    family: str  # marketplace | carrier | customs
+    folder: str  # landing/<family>/<folder>/<YYYY-MM-DD>/
+    pattern: str  # file glob inside a day folder
+    contract: Contract
+    read_raw: Reader  # (path, source_file) -> text columns + `_source_line`
+    # Columns derived from valid typed rows (e.g. a content key), applied before landing.
+    finalize: Callable[[pl.DataFrame], pl.DataFrame] = _unchanged
+
+    @property
+    def entity(self) -> str:
+        return self.contract.entity
+
+    def day_dir(self, landing: Path, day: str) -> Path:
+        return landing / self.family / self.folder / day
+
+    def parse(self, path: Path, source_file: str) -> tuple[pl.DataFrame, list[RowError]]:
+        raw = self.read_raw(path, source_file)
+        if raw.height == 0:
+            raise FeedError(f"{source_file}: no data rows")
+        return apply_contract(raw, self.contract, source_file)
+
+
+def read_csv_text(path: Path, source_file: str, separator: str = ",") -> pl.DataFrame:
+    """Every column as text, with the 1-based file line of each row (header is line 1)."""
+    try:
+        raw = pl.read_csv(
+            path,
+            separator=separator,
+            infer_schema=False,
+            encoding="utf8",
+            raise_if_empty=True,
+        )
+    except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
+        raise FeedError(f"{source_file}: cannot be parsed as CSV: {exc}") from exc
+    return raw.with_row_index("_source_line", offset=2).with_columns(
+        pl.col("_source_line").cast(pl.Int64)
+    )

@@ -1,0 +1,116 @@
+"""Run a GX suite on a batch held in memory and reduce the result to what a pipeline needs.
+
+GX 1.x cannot validate DuckDB through SQLAlchemy (duckdb_engine makes every expectation fail with an
+IndexError, GX issue #11579), so every gate validates a pandas frame: a landed batch before it is
+written to the lake, or a mart read from the build warehouse over Arrow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any
+
+import great_expectations as gx
+import pandas as pd
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+
+@dataclass(frozen=True)
+class Outcome:
+    expectation: str
+    column: str | None
+    success: bool
+    unexpected_count: int | None
+    observed: Any
+    sample: list[Any] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # source lines of the sample, when known
+
+    def describe(self) -> str:
+        where = f" on {self.column}" if self.column else ""
+        detail = f"{self.unexpected_count} unexpected" if self.unexpected_count else ""
+        if self.sample:
+            detail += f", e.g. {self.sample[:5]}"
+        if self.lines:
+            detail += f" at line(s) {self.lines[:5]}"
+        if self.observed is not None and not self.sample:
+            detail += f" observed {self.observed}"
+        return f"{self.expectation}{where}: {detail.strip(', ')}"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    suite: str
+    batch: str
+    success: bool
+    rows: int
+    outcomes: list[Outcome]
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    def describe(self) -> str:
+        if self.success:
+            return f"{self.suite} on {self.batch}: {len(self.outcomes)} expectations passed"
+        lines = [f"{self.suite} on {self.batch}: {len(self.failures)} expectation(s) failed"]
+        lines += [f"  - {o.describe()}" for o in self.failures]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class GateFailed(Exception):
+    def __init__(self, results: list[GateResult]) -> None:
+        self.results = results
+        super().__init__("\n".join(r.describe() for r in results if not r.success))
+
+
+@cache
+def context() -> Any:
+    """The process's ephemeral GX context: suites and batches live in memory only."""
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return ctx
+
+
+@cache
+def _batch_definition() -> Any:
+    asset = context().data_sources.add_pandas("crossdock").add_dataframe_asset("batch")
+    return asset.add_batch_definition_whole_dataframe("whole")
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def validate(
+    frame: pd.DataFrame, suite: gx.ExpectationSuite, batch: str, line_column: str | None = None
+) -> GateResult:
+    """Validate `frame` against `suite`. `line_column` maps unexpected rows back to file lines."""
+    result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+    outcomes = []
+    for r in result.results:
+        config = r.expectation_config
+        details = r.result or {}
+        lines: list[int] = []
+        if line_column and not r.success and "partial_unexpected_index_list" in details:
+            index = details["partial_unexpected_index_list"] or []
+            lines = [int(frame[line_column].iloc[i]) for i in index if isinstance(i, int)]
+        outcomes.append(
+            Outcome(
+                expectation=config.type,
+                column=config.kwargs.get("column"),
+                success=bool(r.success),
+                unexpected_count=details.get("unexpected_count"),
+                observed=_json_safe(details.get("observed_value")),
+                sample=_json_safe(details.get("partial_unexpected_list") or []),
+                lines=lines,
+            )
+        )
+    return GateResult(suite.name, batch, bool(result.success), len(frame), outcomes)

@@ -1,0 +1,37 @@
+"""Shared fixtures. Airflow is pointed at a throwaway home before anything imports it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from crossdock.config import DAGS_DIR, REPO_ROOT
+
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="crossdock-test-airflow-"))
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(_AIRFLOW_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}",
+        "GX_ANALYTICS_ENABLED": "False",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+)
+
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real data sets beside the repo. Missing data fails the test loudly, never skips it."""
+    if not (SHARED_DATA / "README.md").exists():
+        pytest.fail(
+            f"../shared/data is missing (looked in {SHARED_DATA}); tests marked shared_data need "
+            "the real public data sets beside the repository",
+            pytrace=False,
+        )
+    return SHARED_DATA
