@@ -9,12 +9,12 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 
-.PHONY: setup run test lint format clean
+.PHONY: setup run test lint format clean lock bench
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -33,6 +33,18 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Re-resolve from pyproject.toml and record the full pin set.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet -e ".[dev]"
+	(echo "# Full pin set of a working .venv (pip freeze), used as constraints by make."; \
+	 echo "# Regenerate: make lock"; \
+	 .venv-lock/bin/pip freeze --exclude-editable | grep -v '^-e' | sort -f) > constraints.txt
+	rm -rf .venv-lock
+
+bench: setup
+	$(BIN)/python -m bench.dbt_in_airflow --home $(CROSSDOCK_HOME)
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

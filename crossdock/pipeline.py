@@ -14,9 +14,9 @@ from pathlib import Path
 
 from crossdock.config import Settings
 
-# The embedded default: one week of simulated deliveries.
-DEFAULT_START = date(2025, 3, 3)
-DEFAULT_END = date(2025, 3, 9)
+# The embedded default: four weeks of simulated deliveries.
+DEFAULT_START = date(2025, 2, 3)
+DEFAULT_END = date(2025, 3, 2)
 DEFAULT_ORDERS_PER_DAY = 300
 DEFAULT_SEED = 7
 
@@ -63,6 +63,7 @@ class RunResult:
     published: dict | None
     gates_passed: int
     gates_total: int
+    dbt: dict | None
     error: str | None
     airflow_log: str
 
@@ -107,8 +108,10 @@ def run(
         airflow = run_through_airflow(settings, start, end, run_id)
     run_dir = settings.runs_dir / run_id
     passed, total = _gate_counts(run_dir)
-    publish_report = run_dir / "publish.json"
-    published = json.loads(publish_report.read_text()) if publish_report.exists() else None
+    published, dbt = (
+        json.loads(p.read_text()) if p.exists() else None
+        for p in (run_dir / "publish.json", run_dir / "build.json")
+    )
     return RunResult(
         run_id=run_id,
         success=bool(airflow["success"]),
@@ -118,6 +121,7 @@ def run(
         published=published,
         gates_passed=passed,
         gates_total=total,
+        dbt=dbt,
         error=None if airflow["success"] else _first_error(run_dir),
         airflow_log=airflow["log"],
     )
@@ -147,7 +151,13 @@ def summary(settings: Settings, result: RunResult) -> str:
             f"  simulated {s['start']}..{s['end']}: {s['orders']} orders, {s['shipments']} "
             f"shipments, {s['tracking_events']} tracking events, {s['declarations']} declarations"
         )
-    lines.append(f"  quality gates passed: {result.gates_passed}/{result.gates_total}")
+    lines.append(f"  GX gates passed: {result.gates_passed}/{result.gates_total}")
+    if result.dbt and result.dbt.get("status") == "success":
+        d = result.dbt
+        lines.append(
+            f"  dbt build: {d['models']} models, {d['tests_passed']} data tests and "
+            f"{d['unit_tests_passed']} unit tests passed in {d['seconds']:.0f} s"
+        )
     if result.error:
         lines.append(f"  error: {result.error}")
     if result.published:

@@ -49,6 +49,15 @@ def run_dbt(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 def build(settings: Settings) -> BuildResult:
     """`dbt build`: models, then their data and unit tests; a failing test fails the build."""
+    from ingestion import FEEDS
+
+    empty = [f.entity for f in FEEDS if not any((settings.lake / f.entity).glob("*/*.parquet"))]
+    if empty:
+        # dbt-duckdb's read_parquet fails on an empty glob; say what is missing instead.
+        raise BuildFailed(
+            f"no landed data yet for {', '.join(sorted(set(empty)))} in {settings.lake}: "
+            "ingest at least one delivery of every feed before building"
+        )
     proc = run_dbt(settings, "build", "--fail-fast")
     results_path = settings.dbt_target_dir / "run_results.json"
     if proc.returncode != 0 or not results_path.exists():
