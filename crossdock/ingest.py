@@ -50,6 +50,10 @@ class IngestReport:
 class IngestFailed(Exception):
     """Some files of the batch failed; the message lists each file and reason."""
 
+    def __init__(self, message: str, gates: list[GateResult]) -> None:
+        super().__init__(message)
+        self.gates = gates
+
 
 @dataclass(frozen=True)
 class ParsedFile:
@@ -154,6 +158,7 @@ def ingest(settings: Settings, family: str, day: str) -> IngestReport:
     if report.failures:
         raise IngestFailed(
             f"{family} {day}: {len(report.failures)} file(s) rejected\n"
-            + "\n".join(report.failures)
+            + "\n".join(report.failures),
+            report.gates,
         )
     return report

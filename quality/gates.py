@@ -64,6 +64,7 @@ class GateResult:
 class GateFailed(Exception):
     def __init__(self, results: list[GateResult]) -> None:
         self.results = results
+        self.gates = results
         super().__init__("\n".join(r.describe() for r in results if not r.success))
 
 

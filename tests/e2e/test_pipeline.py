@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,9 @@ def test_first_run_succeeds_through_airflow_and_prints_the_summary(home: Path, f
     assert first_run.returncode == 0, first_run.stdout + first_run.stderr
     out = first_run.stdout
     assert "SUCCESS" in out
+    assert re.search(r"dbt build: \d+ models, \d+ data tests and \d+ unit tests passed", out)
+    passed, total = map(int, re.search(r"GX gates passed: (\d+)/(\d+)", out).groups())
+    assert passed == total > 0
     serving = Settings(home=home).serving_path
     assert f"duckdb -readonly {serving}" in out
     assert "from marts.fct_carrier_lane_performance" in out
@@ -135,6 +139,8 @@ def test_a_bad_batch_fails_its_gate_and_leaves_the_published_warehouse_alone(hom
     assert "orders_amazon_resend.csv" in result.stdout
     assert "quantity" in result.stdout and "line(s) [3]" in result.stdout
     assert "last good snapshot keeps serving" in result.stdout
+    passed, total = map(int, re.search(r"GX gates passed: (\d+)/(\d+)", result.stdout).groups())
+    assert passed == total - 1  # the failed gate is counted
     assert sha256(settings.serving_path) == serving_sha
     assert settings.serving_path.with_name("manifest.json").read_text() == manifest_before
     runs = json.loads(
