@@ -1,15 +1,20 @@
-"""Ingest one feed family for one delivery day: parse, gate, land, record. Exactly once per file.
+"""Ingest one feed family for one delivery day: parse, audit, land, record. Exactly once per file.
 
-Write-audit-publish per feed and day: every new file is parsed against its contract, the parsed
-files are gated together by the entity's GX suite (one validation per batch: GX's fixed cost per
-call dwarfs the row cost), and only then is each file landed and recorded in the ledger. When the
-batch fails, each file is gated on its own so that good files still land and bad ones are named.
+Write-audit-publish per feed and day. Every new file is parsed against its contract; values that
+do not parse quarantine their row. The parsed files are gated together by the entity's GX suite
+(one validation per batch: GX's fixed cost per call dwarfs the row cost); rows failing a row-level
+expectation are quarantined too. Then each file lands its good rows and its quarantine records,
+and is recorded in the ledger with rows delivered = landed + quarantined.
+
+A file is rejected whole (nothing of it lands, the task fails) when it cannot be parsed, misses a
+contract column, fails a blocking expectation, or has more than MAX_QUARANTINE_SHARE of its rows
+quarantined: that is a broken delivery, not a few bad rows.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -18,12 +23,25 @@ from crossdock.config import Settings
 from crossdock.lake import lake_relpath, write_atomic
 from crossdock.ledger import Ledger, LedgerEntry
 from ingestion import feeds_of
-from ingestion.contract import FeedError, file_sha256
+from ingestion.contract import FeedError, RowError, file_sha256
 from ingestion.feed import Feed
 from quality.gates import GateResult, validate
 from quality.suites.landing import SUITES
 
 log = logging.getLogger(__name__)
+
+MAX_QUARANTINE_SHARE = 0.05
+QUARANTINE_ENTITY = "quarantine"
+QUARANTINE_SCHEMA = {
+    "feed": pl.String,
+    "entity": pl.String,
+    "source_file": pl.String,
+    "file_sha256": pl.String,
+    "line": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+}
 
 
 @dataclass
@@ -39,16 +57,20 @@ class IngestReport:
     def rows_landed(self) -> int:
         return sum(e.rows_landed for e in self.landed)
 
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(e.rows_quarantined for e in self.landed)
+
     def describe(self) -> str:
         return (
             f"{self.family} {self.day}: {len(self.landed)} file(s) landed "
-            f"({self.rows_landed} rows), {len(self.skipped)} already ingested, "
-            f"{len(self.failures)} rejected"
+            f"({self.rows_landed} rows, {self.rows_quarantined} quarantined), "
+            f"{len(self.skipped)} already ingested, {len(self.failures)} rejected"
         )
 
 
 class IngestFailed(Exception):
-    """Some files of the batch failed; the message lists each file and reason."""
+    """Some files of the batch were rejected; the message lists each file and reason."""
 
     def __init__(self, message: str, gates: list[GateResult]) -> None:
         super().__init__(message)
@@ -60,7 +82,32 @@ class ParsedFile:
     path: Path
     source_file: str
     sha256: str
-    frame: pl.DataFrame  # contract columns, derived columns, lineage
+    rows_delivered: int
+    frame: pl.DataFrame  # rows that parsed: contract, derived and carried columns, lineage
+    problems: tuple[RowError, ...] = ()  # why rows are quarantined (several per row possible)
+
+    def quarantined_lines(self) -> set[int]:
+        return {p.line for p in self.problems}
+
+    def good_rows(self) -> pl.DataFrame:
+        bad = self.quarantined_lines()
+        return self.frame.filter(~pl.col("_source_line").is_in(bad)) if bad else self.frame
+
+    def quarantine(self, feed: Feed) -> pl.DataFrame:
+        records = [
+            (
+                feed.name,
+                feed.entity,
+                self.source_file,
+                self.sha256,
+                p.line,
+                p.column,
+                p.value,
+                p.reason,
+            )
+            for p in sorted(self.problems, key=lambda p: (p.line, p.column, p.reason))
+        ]
+        return pl.DataFrame(records, schema=QUARANTINE_SCHEMA, orient="row")
 
 
 def parse_file(settings: Settings, ledger: Ledger, feed: Feed, path: Path) -> ParsedFile | None:
@@ -76,40 +123,120 @@ def parse_file(settings: Settings, ledger: Ledger, feed: Feed, path: Path) -> Pa
             f"this one {sha[:12]}); refusing to merge it silently"
         )
     typed, errors = feed.parse(path, source_file)
-    if errors:
-        shown = "\n  ".join(str(e) for e in errors[:20])
-        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
-        raise FeedError(f"{source_file}: {len(errors)} invalid value(s)\n  {shown}{more}")
-    typed = feed.finalize(typed)
-    extra = [c for c in typed.columns if c not in feed.contract.names and c != "_source_line"]
-    frame = typed.select(
+    bad_lines = {e.line for e in errors}
+    valid = typed.filter(~pl.col("_source_line").is_in(bad_lines)) if bad_lines else typed
+    valid = feed.finalize(valid)
+    extra = [c for c in valid.columns if c not in feed.contract.names and c != "_source_line"]
+    frame = valid.select(
         *feed.contract.names,
         *extra,
         pl.lit(source_file).alias("_source_file"),
         pl.col("_source_line"),
         pl.lit(sha).alias("_file_sha256"),
     )
-    return ParsedFile(path, source_file, sha, frame)
+    return ParsedFile(path, source_file, sha, typed.height, frame, tuple(errors))
 
 
 def _gate(feed: Feed, frame: pl.DataFrame, batch: str) -> GateResult:
-    return validate(frame.to_pandas(), SUITES[feed.entity](), batch, line_column="_source_line")
+    return validate(
+        frame.to_pandas(),
+        SUITES[feed.entity](),
+        batch,
+        line_column="_source_line",
+        row_positions=True,
+    )
+
+
+def _with_gate_problems(
+    files: list[ParsedFile], frame: pl.DataFrame, gate: GateResult
+) -> list[ParsedFile]:
+    """Add the rows a row-level expectation found unexpected to their file's quarantine."""
+    extra: dict[str, list[RowError]] = {}
+    sources, lines = frame["_source_file"], frame["_source_line"]
+    for outcome in gate.outcomes:
+        if not outcome.quarantinable:
+            continue
+        values = frame[outcome.column] if outcome.column else None
+        for i in outcome.rows:
+            value = None if values is None or values[i] is None else str(values[i])
+            extra.setdefault(sources[i], []).append(
+                RowError(
+                    sources[i],
+                    int(lines[i]),
+                    outcome.column or "",
+                    value,
+                    f"failed {outcome.expectation}",
+                )
+            )
+    return [replace(p, problems=p.problems + tuple(extra.get(p.source_file, ()))) for p in files]
+
+
+def _blocked(gate: GateResult) -> bool:
+    return any(o.blocking and not o.success for o in gate.outcomes)
+
+
+def _audit(
+    feed: Feed, files: list[ParsedFile], day: str
+) -> tuple[list[ParsedFile], list[GateResult], list[tuple[ParsedFile, str]]]:
+    """Gate the batch; returns (files to land, gate results, rejected files with reasons)."""
+
+    def gate_of(group: list[ParsedFile], batch: str) -> tuple[GateResult, list[ParsedFile]]:
+        frame = pl.concat([p.good_rows() for p in group], how="diagonal_relaxed")
+        gate = _gate(feed, frame, batch)
+        return gate, _with_gate_problems(group, frame, gate)
+
+    gate, audited = gate_of(files, f"{feed.family}/{feed.folder}/{day} ({len(files)} file(s))")
+    gates, blocked = [gate], {}
+    if _blocked(gate):  # find the file(s) that broke the batch
+        gates, audited = [], []
+        for p in files:
+            file_gate, (checked,) = gate_of([p], p.source_file)
+            gates.append(file_gate)
+            audited.append(checked)
+            if _blocked(file_gate):
+                blocked[p.source_file] = file_gate.describe()
+    to_land, rejected = [], []
+    for p in audited:
+        bad = len(p.quarantined_lines())
+        share = bad / max(p.rows_delivered, 1)
+        if p.source_file in blocked:
+            rejected.append((p, blocked[p.source_file]))
+        elif share > MAX_QUARANTINE_SHARE:
+            shown = "\n  ".join(str(e) for e in sorted(p.problems, key=lambda e: e.line)[:20])
+            rejected.append(
+                (
+                    p,
+                    f"{p.source_file}: {bad} of {p.rows_delivered} rows invalid ({share:.0%} > "
+                    f"{MAX_QUARANTINE_SHARE:.0%} allowed); file rejected\n  {shown}",
+                )
+            )
+        else:
+            to_land.append(p)
+    return to_land, gates, rejected
 
 
 def land(
     settings: Settings, ledger: Ledger, feed: Feed, parsed: ParsedFile, day: str
 ) -> LedgerEntry:
-    """Write the lake file, then record it: a crash in between re-lands the same file name."""
+    """Write the lake and quarantine files, then record them: a crash in between re-lands the
+    same file names (derived from content), so nothing is lost or duplicated."""
     rel = lake_relpath(feed.entity, day, feed.name, parsed.sha256)
-    write_atomic(parsed.frame, settings.lake / rel)
+    good = parsed.good_rows()
+    write_atomic(good, settings.lake / rel)
+    quarantined = parsed.quarantine(feed)
+    if quarantined.height:
+        q_rel = lake_relpath(QUARANTINE_ENTITY, day, feed.name, parsed.sha256)
+        write_atomic(quarantined, settings.lake / q_rel)
     entry = LedgerEntry(
         parsed.sha256,
         feed.name,
         parsed.path.name,
         parsed.source_file,
         day,
-        parsed.frame.height,
+        good.height,
         rel.as_posix(),
+        parsed.rows_delivered,
+        len(parsed.quarantined_lines()),
     )
     ledger.record(entry)
     return entry
@@ -139,21 +266,11 @@ def ingest(settings: Settings, family: str, day: str) -> IngestReport:
                 parsed.append(p)
         if not parsed:
             continue
-        batch = f"{feed.family}/{feed.folder}/{day} ({len(parsed)} file(s))"
-        gate = _gate(feed, pl.concat([p.frame for p in parsed], how="diagonal_relaxed"), batch)
-        if gate.success:
-            report.gates.append(gate)
-            passed = parsed
-        else:
-            passed = []
-            for p in parsed:
-                file_gate = _gate(feed, p.frame, p.source_file)
-                report.gates.append(file_gate)
-                if file_gate.success:
-                    passed.append(p)
-                else:
-                    reject(feed, p.path, file_gate.describe())
-        report.landed += [land(settings, ledger, feed, p, day) for p in passed]
+        to_land, gates, rejected = _audit(feed, parsed, day)
+        report.gates += gates
+        for p, reason in rejected:
+            reject(feed, p.path, reason)
+        report.landed += [land(settings, ledger, feed, p, day) for p in to_land]
     log.info(report.describe())
     if report.failures:
         raise IngestFailed(

@@ -23,6 +23,8 @@ create table if not exists ingested_files (
     delivery_date text not null,
     rows_landed   integer not null,
     lake_path     text not null,
+    rows_delivered   integer not null,
+    rows_quarantined integer not null,
     ingested_at   text not null
 );
 create index if not exists ingested_files_by_name on ingested_files (feed, file_name);
@@ -37,6 +39,12 @@ create table if not exists rejected_files (
 """
 
 
+ENTRY_COLUMNS = (
+    "file_sha256, feed, file_name, source_file, delivery_date, rows_landed, lake_path,"
+    " rows_delivered, rows_quarantined"
+)
+
+
 @dataclass(frozen=True)
 class LedgerEntry:
     file_sha256: str
@@ -46,6 +54,8 @@ class LedgerEntry:
     delivery_date: str
     rows_landed: int
     lake_path: str
+    rows_delivered: int
+    rows_quarantined: int
 
 
 class Ledger:
@@ -68,8 +78,7 @@ class Ledger:
     def get(self, file_sha256: str) -> LedgerEntry | None:
         with self._connect() as con:
             row = con.execute(
-                "select file_sha256, feed, file_name, source_file, delivery_date, rows_landed,"
-                " lake_path from ingested_files where file_sha256 = ?",
+                f"select {ENTRY_COLUMNS} from ingested_files where file_sha256 = ?",
                 (file_sha256,),
             ).fetchone()
         return LedgerEntry(*row) if row else None
@@ -77,8 +86,7 @@ class Ledger:
     def find_by_name(self, feed: str, file_name: str) -> list[LedgerEntry]:
         with self._connect() as con:
             rows = con.execute(
-                "select file_sha256, feed, file_name, source_file, delivery_date, rows_landed,"
-                " lake_path from ingested_files where feed = ? and file_name = ?",
+                f"select {ENTRY_COLUMNS} from ingested_files where feed = ? and file_name = ?",
                 (feed, file_name),
             ).fetchall()
         return [LedgerEntry(*r) for r in rows]
@@ -87,7 +95,7 @@ class Ledger:
         """Record an ingested file. Returns False if its content was already recorded."""
         with self._connect() as con:
             cur = con.execute(
-                "insert into ingested_files values (?, ?, ?, ?, ?, ?, ?, ?)"
+                "insert into ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " on conflict (file_sha256) do nothing",
                 (
                     entry.file_sha256,
@@ -97,6 +105,8 @@ class Ledger:
                     entry.delivery_date,
                     entry.rows_landed,
                     entry.lake_path,
+                    entry.rows_delivered,
+                    entry.rows_quarantined,
                     datetime.now(UTC).isoformat(),
                 ),
             )
@@ -112,8 +122,8 @@ class Ledger:
     def entries(self) -> list[LedgerEntry]:
         with self._connect() as con:
             rows = con.execute(
-                "select file_sha256, feed, file_name, source_file, delivery_date, rows_landed,"
-                " lake_path from ingested_files order by feed, delivery_date, file_name"
+                f"select {ENTRY_COLUMNS} from ingested_files"
+                " order by feed, delivery_date, file_name"
             ).fetchall()
         return [LedgerEntry(*r) for r in rows]
 

@@ -100,17 +100,21 @@ def apply_contract(
 ) -> tuple[pl.DataFrame, list[RowError]]:
     """Cast the raw text frame (with a `_source_line` column) to the contract.
 
-    Returns the typed frame (contract columns, then `_source_line`) and the row errors. Extra
-    columns are dropped here; a missing required column raises FeedError.
+    Returns the typed frame (contract columns, any extra delivered columns carried as text, then
+    `_source_line`) and the row errors. A missing contract column raises FeedError, naming the
+    unexpected columns too, since a renamed column shows up as one missing and one extra.
     """
+    known = set(contract.names)
+    extra = [c for c in raw.columns if c not in known and not c.startswith("_")]
     missing = [c.name for c in contract.columns if c.name not in raw.columns]
     if missing:
+        unexpected = f"; unexpected column(s): {', '.join(extra)}" if extra else ""
         raise FeedError(
-            f"{source_file}: missing required column(s) {', '.join(missing)}; "
-            f"found {', '.join(c for c in raw.columns if not c.startswith('_'))}"
+            f"{source_file}: missing required column(s) {', '.join(missing)}{unexpected}"
         )
     typed = raw.select(
         *[c.cast(pl.col(c.name)).alias(c.name) for c in contract.columns],
+        *[pl.col(c).cast(pl.String) for c in extra],
         pl.col("_source_line"),
     )
     errors: list[RowError] = []

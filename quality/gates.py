@@ -25,6 +25,13 @@ class Outcome:
     observed: Any
     sample: list[Any] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)  # source lines of the sample, when known
+    # Positions of every unexpected row (row-level expectations only); not kept in reports.
+    rows: list[int] = field(default_factory=list, repr=False, compare=False)
+    blocking: bool = True  # False: its unexpected rows may be quarantined instead
+
+    @property
+    def quarantinable(self) -> bool:
+        return not self.success and not self.blocking and bool(self.rows)
 
     def describe(self) -> str:
         where = f" on {self.column}" if self.column else ""
@@ -58,7 +65,10 @@ class GateResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        for o in out["outcomes"]:
+            o.pop("rows")
+        return out
 
 
 class GateFailed(Exception):
@@ -91,18 +101,34 @@ def _json_safe(value: Any) -> Any:
 
 
 def validate(
-    frame: pd.DataFrame, suite: gx.ExpectationSuite, batch: str, line_column: str | None = None
+    frame: pd.DataFrame,
+    suite: gx.ExpectationSuite,
+    batch: str,
+    line_column: str | None = None,
+    row_positions: bool = False,
 ) -> GateResult:
-    """Validate `frame` against `suite`. `line_column` maps unexpected rows back to file lines."""
-    result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+    """Validate `frame` against `suite`.
+
+    `line_column` maps unexpected rows back to file lines; `row_positions` asks GX for the
+    position of every unexpected row (result format COMPLETE), for quarantining them.
+    """
+    batch_ = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    result = batch_.validate(suite, result_format="COMPLETE" if row_positions else "SUMMARY")
     outcomes = []
     for r in result.results:
         config = r.expectation_config
         details = r.result or {}
+        rows: list[int] = []
+        if not r.success:
+            index = (
+                details.get("unexpected_index_list")
+                or details.get("partial_unexpected_index_list")
+                or []
+            )
+            rows = [i for i in index if isinstance(i, int)]
         lines: list[int] = []
-        if line_column and not r.success and "partial_unexpected_index_list" in details:
-            index = details["partial_unexpected_index_list"] or []
-            lines = [int(frame[line_column].iloc[i]) for i in index if isinstance(i, int)]
+        if line_column and rows:
+            lines = [int(frame[line_column].iloc[i]) for i in rows[:20]]
         outcomes.append(
             Outcome(
                 expectation=config.type,
@@ -112,6 +138,8 @@ def validate(
                 observed=_json_safe(details.get("observed_value")),
                 sample=_json_safe(details.get("partial_unexpected_list") or []),
                 lines=lines,
+                rows=rows if row_positions else [],
+                blocking=(config.meta or {}).get("on_failure", "quarantine") == "block" or not rows,
             )
         )
     return GateResult(suite.name, batch, bool(result.success), len(frame), outcomes)

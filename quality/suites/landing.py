@@ -1,4 +1,9 @@
-"""Suites for batches about to land in the lake, one per canonical entity (docs/feeds.md)."""
+"""Suites for batches about to land in the lake, one per canonical entity (docs/feeds.md).
+
+A failing row-level expectation quarantines the rows it names (file, line, column, reason) and the
+rest of the file lands; an expectation with meta on_failure=block, or a table-level one, rejects
+the file. A file with more than `MAX_QUARANTINE_SHARE` of its rows quarantined is rejected too.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +35,9 @@ def marketplace_order_lines() -> gx.ExpectationSuite:
         "landing.marketplace_order_lines",
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
         *not_null("order_id", "line_number", "sku", "quantity", "unit_price", "ordered_at"),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["order_id", "line_number"]),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["order_id", "line_number"], meta={"on_failure": "block"}
+        ),
         gxe.ExpectColumnValuesToBeBetween(column="quantity", min_value=1, max_value=10_000),
         gxe.ExpectColumnValuesToBeBetween(column="unit_price", min_value=0, strict_min=True),
         gxe.ExpectColumnValuesToMatchRegex(column="hs_code", regex=r"^\d{6}$"),
@@ -59,7 +66,7 @@ def customs_declarations() -> gx.ExpectationSuite:
         "landing.customs_declarations",
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
         *not_null("declaration_id", "tracking_number", "declared_at"),
-        gxe.ExpectColumnValuesToBeUnique(column="declaration_id"),
+        gxe.ExpectColumnValuesToBeUnique(column="declaration_id", meta={"on_failure": "block"}),
         gxe.ExpectColumnValuesToMatchRegex(column="hs_code", regex=r"^\d{6}$"),
         in_reference("hs_code", "hs2022_subheadings"),
         in_reference("currency", "iso4217"),
@@ -78,7 +85,9 @@ def customs_clearance_events() -> gx.ExpectationSuite:
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
         *not_null("declaration_id", "event_at", "status"),
         in_set("status", CLEARANCE_STATUSES),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["declaration_id", "status", "event_at"]),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["declaration_id", "status", "event_at"], meta={"on_failure": "block"}
+        ),
     )
 
 

@@ -102,6 +102,8 @@ def test_published_marts_count_what_the_simulator_generated(home: Path, first_ru
         "customs_declarations": manifest["declarations"],
         "customs_clearance_events": manifest["clearance_events"],
     }
+    for e in Ledger(settings.ledger_path).entries():
+        assert e.rows_delivered == e.rows_landed + e.rows_quarantined == e.rows_landed
     for entity, rows in landed.items():
         lake = pl.scan_parquet(settings.lake / entity / "*" / "*.parquet").collect()
         assert lake.height == rows, entity
@@ -137,7 +139,11 @@ def test_a_bad_batch_fails_its_gate_and_leaves_the_published_warehouse_alone(hom
     assert result.returncode == 1
     assert "FAILED" in result.stdout
     assert "orders_amazon_resend.csv" in result.stdout
-    assert "quantity" in result.stdout and "line(s) [3]" in result.stdout
+    assert "orders_amazon_resend.csv: 1 of 3 rows invalid" in result.stdout
+    assert (
+        "orders_amazon_resend.csv:3: column 'quantity' failed "
+        "expect_column_values_to_be_between ('-2')" in result.stdout
+    )
     assert "last good snapshot keeps serving" in result.stdout
     passed, total = map(int, re.search(r"GX gates passed: (\d+)/(\d+)", result.stdout).groups())
     assert passed == total - 1  # the failed gate is counted
