@@ -63,6 +63,7 @@ class RunResult:
     published: dict | None
     gates_passed: int
     gates_total: int
+    ingested: dict[str, int]
     dbt: dict | None
     error: str | None
     airflow_log: str
@@ -76,6 +77,16 @@ def _gate_counts(run_dir: Path) -> tuple[int, int]:
         for gate in json.loads(report.read_text()).get("gates", [])
     ]
     return sum(bool(g["success"]) for g in gates), len(gates)
+
+
+def _ingest_totals(run_dir: Path) -> dict[str, int]:
+    keys = ("files_landed", "files_skipped", "rows_landed", "rows_quarantined")
+    totals = dict.fromkeys(keys, 0)
+    for report in run_dir.glob("ingest-*.json"):
+        data = json.loads(report.read_text())
+        for k in keys:
+            totals[k] += data.get(k, 0)
+    return totals
 
 
 def _first_error(run_dir: Path) -> str | None:
@@ -121,6 +132,7 @@ def run(
         published=published,
         gates_passed=passed,
         gates_total=total,
+        ingested=_ingest_totals(run_dir),
         dbt=dbt,
         error=None if airflow["success"] else _first_error(run_dir),
         airflow_log=airflow["log"],
@@ -151,6 +163,11 @@ def summary(settings: Settings, result: RunResult) -> str:
             f"  simulated {s['start']}..{s['end']}: {s['orders']} orders, {s['shipments']} "
             f"shipments, {s['tracking_events']} tracking events, {s['declarations']} declarations"
         )
+    i = result.ingested
+    lines.append(
+        f"  ingested: {i['files_landed']} files ({i['files_skipped']} already ingested), "
+        f"{i['rows_landed']} rows landed, {i['rows_quarantined']} quarantined"
+    )
     lines.append(f"  GX gates passed: {result.gates_passed}/{result.gates_total}")
     if result.dbt and result.dbt.get("status") == "success":
         d = result.dbt

@@ -60,6 +60,7 @@ def ingest(family: str, day: str, settings: Settings | None = None) -> dict[str,
             "files_landed": len(report.landed),
             "files_skipped": len(report.skipped),
             "rows_landed": report.rows_landed,
+            "rows_quarantined": report.rows_quarantined,
             "gates": _gate_summary(report.gates),
         }
 
