@@ -96,6 +96,11 @@ def _tax(item: ET.Element | None, tax_type: str) -> str | None:
     return "0"  # no line for this tax type: nothing assessed
 
 
+def _xs_datetime(value: str | None) -> str | None:
+    """xs:dateTime allows `Z` for UTC; the contract wants a numeric offset."""
+    return value[:-1] + "+00:00" if value and value.endswith("Z") else value
+
+
 def _declaration(decl: ET.Element, line: int) -> dict[str, Any]:
     items = decl.findall("GoodsItem")
     item = items[0] if len(items) == 1 else None
@@ -107,7 +112,7 @@ def _declaration(decl: ET.Element, line: int) -> dict[str, Any]:
         "declaration_id": _text(decl, "LRN"),
         "tracking_number": _text(decl, "TransportDocument/ReferenceNumber"),
         "order_id": _text(decl, "ReferenceNumberUCR"),
-        "declared_at": _text(decl, "LodgementDateAndTime"),
+        "declared_at": _xs_datetime(_text(decl, "LodgementDateAndTime")),
         "broker": _text(decl, "Representative/Name"),
         "hs_code": of_item("Commodity/CommodityCode/HarmonizedSystemSubHeadingCode"),
         "goods_description": of_item("Commodity/DescriptionOfGoods"),
