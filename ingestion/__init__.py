@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from ingestion import (
+    carrier_iftsta_edifact,
     carrier_tracking_webhook,
     customs_clearance_csv,
     customs_declarations_csv,
+    customs_h7_xml,
     marketplace_orders_csv,
+    scms_shipments_csv,
 )
 from ingestion.feed import Feed
 
 FEEDS: tuple[Feed, ...] = (
     marketplace_orders_csv.FEED,
     carrier_tracking_webhook.FEED,
+    carrier_iftsta_edifact.FEED,
+    scms_shipments_csv.FEED,
     customs_declarations_csv.FEED,
+    customs_h7_xml.FEED,
     customs_clearance_csv.FEED,
 )
 

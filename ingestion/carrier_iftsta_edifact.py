@@ -34,7 +34,6 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -46,34 +45,8 @@ from pydifact.segments import Segment
 from crossdock.reference import iso2_codes
 from ingestion.carrier_status import lookup_status
 from ingestion.carrier_tracking_webhook import CONTRACT, add_event_id
-from ingestion.contract import FeedError, RowError, apply_contract
-from ingestion.feed import Feed
-
-ERROR_PREFIX = "_error_"  # a reader's text column `_error_<column>` holds a domain error reason
-
-
-@dataclass(frozen=True)
-class CheckedFeed(Feed):
-    """A Feed whose reader may flag domain errors (unknown code, unknown country) per row.
-
-    The raw frame may carry text columns `_error_<column>`; each non-null value becomes a
-    RowError on that column, in place of a cast error on the same value.
-    """
-
-    def parse(self, path: Path, source_file: str) -> tuple[pl.DataFrame, list[RowError]]:
-        raw = self.read_raw(path, source_file)
-        if raw.height == 0:
-            raise FeedError(f"{source_file}: no data rows")
-        typed, errors = apply_contract(raw, self.contract, source_file)
-        flagged: dict[tuple[int, str], RowError] = {}
-        for flag in (c for c in raw.columns if c.startswith(ERROR_PREFIX)):
-            column = flag.removeprefix(ERROR_PREFIX)
-            bad = raw.filter(pl.col(flag).is_not_null())
-            for line, value, reason in zip(bad["_source_line"], bad[column], bad[flag], strict=True):
-                flagged[(int(line), column)] = RowError(source_file, int(line), column, value, reason)
-        # A domain reason is more specific than the cast's, so it replaces it.
-        errors = [e for e in errors if (e.line, e.column) not in flagged] + list(flagged.values())
-        return typed, sorted(errors, key=lambda e: (e.line, e.column))
+from ingestion.contract import FeedError
+from ingestion.feed import ERROR_PREFIX, Feed
 
 
 def country_error(expr: pl.Expr) -> pl.Expr:
@@ -148,7 +121,9 @@ def _check_envelope(segments: Sequence[Segment], source_file: str) -> None:
     for n, seg in enumerate(segments, start=1):
         if seg.tag == "UNH":
             if start is not None:
-                raise FeedError(f"{source_file}: segment {n}: UNH before the UNT of segment {start}")
+                raise FeedError(
+                    f"{source_file}: segment {n}: UNH before the UNT of segment {start}"
+                )
             start = n
             if component(seg[1], 0) != "IFTSTA":
                 raise FeedError(
@@ -241,7 +216,7 @@ def read_iftsta(path: Path, source_file: str) -> pl.DataFrame:
     return frame.with_columns(country_checks)
 
 
-FEED = CheckedFeed(
+FEED = Feed(
     name="carrier_iftsta_edifact",
     family="carrier",
     folder="iftsta",

@@ -111,8 +111,8 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], Status], ...] = tuple(
         (r"\b(lost|damaged)\b", ("Exception", "Exception_001")),
         (r"\bout for delivery\b|\bon (the )?vehicle for delivery\b",
          ("OutForDelivery", "OutForDelivery_001")),
-        (r"\b(delivery attempt(ed)?|attempted delivery|unable to deliver|not (be )?delivered|undeliverable"
-         r"|recipient (absent|not available|not home)|no one (at )?home)\b",
+        (r"\b(delivery attempt(ed)?|attempted delivery|unable to deliver|not (be )?delivered"
+         r"|undeliverable|recipient (absent|not available|not home)|no one (at )?home)\b",
          ("AttemptFail", "AttemptFail_001")),
         (r"\b(available|ready) for (pick ?up|collection)\b", ("AvailableForPickup",
                                                              "AvailableForPickup_001")),
@@ -192,7 +192,7 @@ def customs_status(subtag: str | None) -> str | None:
 
 
 def status_expr(raw: pl.Expr, source: str) -> pl.Expr:
-    """Vectorised `map_status`: a struct {tag, subtag} per value (each distinct value mapped once)."""
+    """Vectorised `map_status`: a struct {tag, subtag} per value (distinct values mapped once)."""
     if source not in _LOOKUPS:
         raise ValueError(f"unknown status source {source!r}; known: {', '.join(SOURCES)}")
     dtype = pl.Struct({"tag": pl.String, "subtag": pl.String})
@@ -200,9 +200,7 @@ def status_expr(raw: pl.Expr, source: str) -> pl.Expr:
     def batch(values: pl.Series) -> pl.Series:
         mapped = {v: map_status(v, source) for v in values.unique().to_list()}
         rows = [mapped[v] for v in values.to_list()]
-        return pl.Series(
-            values.name, [{"tag": t, "subtag": s} for t, s in rows], dtype=dtype
-        )
+        return pl.Series(values.name, [{"tag": t, "subtag": s} for t, s in rows], dtype=dtype)
 
     return raw.cast(pl.String).map_batches(batch, return_dtype=dtype)
 

@@ -41,9 +41,10 @@ from xml.parsers import expat
 import polars as pl
 
 from crossdock.reference import currency_codes, hs6_codes
-from ingestion.carrier_iftsta_edifact import ERROR_PREFIX, CheckedFeed, country_error
+from ingestion.carrier_iftsta_edifact import country_error
 from ingestion.contract import FeedError
 from ingestion.customs_declarations_csv import CONTRACT
+from ingestion.feed import ERROR_PREFIX, Feed
 
 ROOT = "H7ImportDeclarations"
 DECLARATION = "ImportDeclaration"
@@ -79,6 +80,8 @@ def parse_xml(path: Path, source_file: str) -> tuple[ET.Element, dict[ET.Element
         root = builder.close()
     except expat.ExpatError as exc:
         raise FeedError(f"{source_file}:{exc.lineno}: not well-formed XML ({exc})") from exc
+    except LookupError as exc:  # an XML declaration naming an unknown encoding
+        raise FeedError(f"{source_file}:1: {exc}") from exc
     return root, lines
 
 
@@ -175,7 +178,7 @@ def read_h7(path: Path, source_file: str) -> pl.DataFrame:
     )
 
 
-FEED = CheckedFeed(
+FEED = Feed(
     name="customs_h7_xml",
     family="customs",
     folder="h7",

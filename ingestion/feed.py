@@ -11,6 +11,9 @@ import polars as pl
 from ingestion.contract import Contract, FeedError, RowError, apply_contract
 
 Reader = Callable[[Path, str], pl.DataFrame]
+# A reader may add text columns `_error_<column>`: each non-null value is a domain error reason
+# (unknown code, unknown country) for that row and column, reported in place of a cast error.
+ERROR_PREFIX = "_error_"
 
 
 def _unchanged(frame: pl.DataFrame) -> pl.DataFrame:
@@ -39,7 +42,22 @@ class Feed:
         raw = self.read_raw(path, source_file)
         if raw.height == 0:
             raise FeedError(f"{source_file}: no data rows")
-        return apply_contract(raw, self.contract, source_file)
+        typed, errors = apply_contract(raw, self.contract, source_file)
+        flagged: dict[tuple[int, str], RowError] = {}
+        for flag in (c for c in raw.columns if c.startswith(ERROR_PREFIX)):
+            column = flag.removeprefix(ERROR_PREFIX)
+            bad = raw.filter(pl.col(flag).is_not_null())
+            for line, value, reason in zip(
+                bad["_source_line"], bad[column], bad[flag], strict=True
+            ):
+                flagged[(int(line), column)] = RowError(
+                    source_file, int(line), column, value, reason
+                )
+        if not flagged:
+            return typed, errors
+        # A domain reason is more specific than the cast's, so it replaces it.
+        errors = [e for e in errors if (e.line, e.column) not in flagged] + list(flagged.values())
+        return typed, sorted(errors, key=lambda e: (e.line, e.column))
 
 
 def read_csv_text(path: Path, source_file: str, separator: str = ",") -> pl.DataFrame:

@@ -35,8 +35,8 @@ from pathlib import Path
 import polars as pl
 
 from crossdock.reference import countries
-from ingestion.carrier_iftsta_edifact import ERROR_PREFIX, CheckedFeed
 from ingestion.contract import Column, Contract, FeedError
+from ingestion.feed import Feed
 
 CONTRACT = Contract(
     entity="scms_shipment_lines",
@@ -215,7 +215,7 @@ def read_scms(path: Path, source_file: str) -> pl.DataFrame:
     return frame.with_columns(pl.Series("_source_line", lines, dtype=pl.Int64))
 
 
-FEED = CheckedFeed(
+FEED = Feed(
     name="scms_shipments_csv",
     family="carrier",
     folder="scms",

@@ -91,9 +91,40 @@ def customs_clearance_events() -> gx.ExpectationSuite:
     )
 
 
+def scms_shipment_lines() -> gx.ExpectationSuite:
+    return suite(
+        "landing.scms_shipment_lines",
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        gxe.ExpectColumnValuesToBeUnique(column="scms_id", meta={"on_failure": "block"}),
+        in_reference("destination_country", "iso3166_alpha2"),
+        gxe.ExpectColumnValuesToBeBetween(column="line_item_quantity", min_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="line_item_value_usd", min_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="weight_kg", min_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="freight_cost_usd", min_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="insurance_usd", min_value=0),
+    )
+
+
+def inventory_snapshots() -> gx.ExpectationSuite:
+    return suite(
+        "landing.inventory_snapshots",
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["snapshot_date", "warehouse_id", "sku"], meta={"on_failure": "block"}
+        ),
+        in_reference("warehouse_country", "iso3166_alpha2"),
+        *[
+            gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0)
+            for c in ("on_hand", "reserved", "inbound", "unsellable")
+        ],
+    )
+
+
 SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     "marketplace_order_lines": marketplace_order_lines,
     "carrier_tracking_events": carrier_tracking_events,
     "customs_declarations": customs_declarations,
     "customs_clearance_events": customs_clearance_events,
+    "scms_shipment_lines": scms_shipment_lines,
+    "inventory_snapshots": inventory_snapshots,
 }
