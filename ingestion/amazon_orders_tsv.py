@@ -93,9 +93,7 @@ def read_flat_file(path: Path, source_file: str) -> pl.DataFrame:
             continue
         cells = line.split("\t")
         if len(cells) > width:
-            raise FeedError(
-                f"{source_file}:{number}: {len(cells)} fields, the header has {width}"
-            )
+            raise FeedError(f"{source_file}:{number}: {len(cells)} fields, the header has {width}")
         cells += [None] * (width - len(cells))  # a truncated row: its tail is missing
         for column, cell in zip(columns, cells, strict=True):
             column.append(cell)
@@ -108,8 +106,10 @@ def read_flat_file(path: Path, source_file: str) -> pl.DataFrame:
 def _date_part(col: str) -> pl.Expr:
     """`2024-03-05` or `2024-03-05T07:59:59+00:00` -> `2024-03-05`; anything else unchanged."""
     text = pl.col(col).str.strip_chars()
-    return pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}T")).then(text.str.slice(0, 10)).otherwise(
-        text
+    return (
+        pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}T"))
+        .then(text.str.slice(0, 10))
+        .otherwise(text)
     )
 
 

@@ -173,9 +173,7 @@ def read_table(path: Path, source_file: str, table: str) -> pl.DataFrame:
     if not path.is_file():
         raise FeedError(f"{source_file}: missing (the {ITEMS} of this folder needs it)")
     try:
-        frame = pl.read_csv(
-            path, infer_schema=False, encoding="utf8", raise_if_empty=True
-        )
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise FeedError(f"{source_file}: cannot be parsed as CSV: {exc}") from exc
     frame = frame.rename(lambda c: c.lstrip("\ufeff").strip())
@@ -197,9 +195,7 @@ def read_tables(items_path: Path, source_file: str) -> dict[str, pl.DataFrame]:
         dupes = tables[name].filter(pl.col(key).is_duplicated() & pl.col(key).is_not_null())
         if dupes.height:
             line, value = dupes.row(0, named=True)["_source_line"], dupes[key][0]
-            raise FeedError(
-                f"{sibling_name(source_file, name)}:{line}: duplicate {key} {value!r}"
-            )
+            raise FeedError(f"{sibling_name(source_file, name)}:{line}: duplicate {key} {value!r}")
     return tables
 
 
