@@ -16,7 +16,8 @@ Unknown statuses: ``map_status`` is total and never raises on data. A raw status
 knows maps to ``UNMAPPED`` = (``Exception``, ``Exception_unmapped``): a valid tag, conservative
 (it is not counted as progress nor as delivered), and a subtag that no carrier emits so it stays
 visible in the lake. Connectors use ``lookup_status`` (strict, returns None) and turn an unknown
-status into a row error, so a file with a status nobody mapped is rejected before it lands.
+status into a row error: the row is quarantined with its reason (and a file full of them
+is rejected) instead of landing under a guessed tag.
 
 Customs sub-statuses: ``Exception_004`` is ``customs_held`` and ``InTransit_005`` is
 ``customs_cleared`` (``customs_status``).
