@@ -21,17 +21,19 @@ import json
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from crossdock.config import REFERENCE_DIR
+from simulator.faults import CP_OUT_OF_ORDER, FaultInjector, Faults
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -277,11 +279,16 @@ class SimulationManifest:
     declarations: int
     clearance_events: int
     files: tuple[str, ...]
+    # What `faults` injected (format in simulator/faults.py); empty, and absent from the JSON,
+    # without faults.
+    faults: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (dates as ISO strings, files as a list)."""
         d = asdict(self)
         d.update(start=self.start.isoformat(), end=self.end.isoformat(), files=list(self.files))
+        if not self.faults:
+            del d["faults"]
         return d
 
     @classmethod
@@ -768,94 +775,200 @@ def _order_lines(o: dict[str, Any], ln: dict[str, Any], ids: pl.DataFrame, cat: 
     )  # fmt: skip
 
 
-def _write_tracking(out_dir: Path, o: dict[str, Any], ids: pl.DataFrame, times: F64, loc: I64,
-                    emitted: BOOL, iso3: Sequence[str], files: list[str]) -> None:  # fmt: skip
+EVENT_SLOT = np.array([e[3] for e in EVENTS])
+
+
+@dataclass(frozen=True)
+class _ShipMeta:
+    """Per shipment of one order day: what its webhook payloads need, kept until the last is out."""
+
+    carrier: npt.NDArray[np.int8]
+    service: npt.NDArray[np.int8]
+    origin: npt.NDArray[np.int8]
+    dest: npt.NDArray[np.int8]
+    tracking_number: pl.Series
+    order_id: pl.Series
+
+
+@dataclass(frozen=True)
+class _Checkpoints:
+    """Emitted checkpoints of one order day delivered on one day, in (shipment, time) order."""
+
+    k: int  # order day index
+    row: npt.NDArray[np.int32]  # shipment within its order day
+    ev: npt.NDArray[np.int8]  # EVENTS column
+    t: I64  # UTC epoch seconds
+    cday: npt.NDArray[np.int32]  # UTC epoch day of the checkpoint
+    loc: npt.NDArray[np.int16]  # LOCATIONS index
+    kind: npt.NDArray[np.int8] | None  # fault kind (faults.CP_*), None without faults
+
+
+class _Tracking:
     """Webhook JSON lines: one payload per (shipment, UTC day) with that day's checkpoints.
 
-    Built and written one UTC day at a time to bound memory.
+    Checkpoints are buffered by delivery day (their UTC day, unless a fault delays them) as small
+    numeric arrays; a delivery day's payloads are built and returned by `flush` once no later
+    order day can add to it, and the shipments' ids are dropped once their last day is out.
     """
-    rows, cols = np.nonzero(emitted)  # row-major: per shipment, in time order
-    if rows.size == 0:
-        return
-    t = times[rows, cols].astype(np.int64)
-    day = t // DAY_S
-    by_day = np.argsort(day, kind="stable")  # keeps (shipment, time) order within a day
-    rows, cols, t, day = rows[by_day], cols[by_day], t[by_day], day[by_day]
-    cp_loc = loc[rows, np.array([e[3] for e in EVENTS])[cols]]
-    # Constant JSON fragments per event type and per location (location fixes the country).
-    ev_frag = [
-        f'", "tag": "{tag}", "subtag": "{sub}", "message": {json.dumps(msg)}, "location": '
-        for tag, sub, msg, _ in EVENTS
-    ]
-    loc_frag = [
-        f'{json.dumps(name)}, "country_iso3": "{iso3[c]}"}}'
-        for name, c in zip(LOCATIONS, LOCATION_COUNTRY.tolist(), strict=True)
-    ]
-    carrier = pl.Series(o["carrier"])
-    meta_frag = pl.DataFrame(
-        {"tn": ids["tracking_number"], "oid": ids["order_id"], "c": o["carrier"],
-         "s": o["service"], "og": o["origin"], "d": o["dest"]}
-    ).select(
-        pl.concat_str(
-            pl.lit('", "msg": {"tracking_number": "'), "tn", pl.lit('", "slug": "'),
-            _name("c", CARRIERS), pl.lit('", "service_type": "'), _name("s", SERVICES),
-            pl.lit('", "order_id": "'), "oid", pl.lit('", "origin_country_iso3": "'),
-            _name("og", iso3), pl.lit('", "destination_country_iso3": "'), _name("d", iso3),
-            pl.lit('", "checkpoints": ['),
-        )
-    ).to_series()  # fmt: skip
-    bounds = np.flatnonzero(np.diff(day)) + 1
-    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, day.size], strict=True):
-        d = date.fromordinal(EPOCH.toordinal() + int(day[lo]))
-        cp = pl.DataFrame(
-            {
-                "ship": rows[lo:hi],
-                "_t": t[lo:hi],
-                "_off": UTC_OFFSET_MIN[LOCATION_COUNTRY[cp_loc[lo:hi]]],
-                "ev": cols[lo:hi],
-                "loc": cp_loc[lo:hi],
-            }
-        ).select(
-            "ship",
+
+    def __init__(self, iso3: Sequence[str]) -> None:
+        self.iso3 = iso3
+        self.ev_frag = [
+            f'", "tag": "{tag}", "subtag": "{sub}", "message": {json.dumps(msg)}, "location": '
+            for tag, sub, msg, _ in EVENTS
+        ]
+        # Location fixes the country.
+        self.loc_frag = [
+            f'{json.dumps(name)}, "country_iso3": "{iso3[c]}"}}'
+            for name, c in zip(LOCATIONS, LOCATION_COUNTRY.tolist(), strict=True)
+        ]
+        self.meta: dict[int, _ShipMeta] = {}
+        self.last_day: dict[int, int] = {}
+        self.buckets: dict[int, list[_Checkpoints]] = {}
+
+    def add(self, k: int, o: dict[str, Any], ids: pl.DataFrame, times: F64, loc: I64,
+            emitted: BOOL, delivery: Any = None) -> None:  # fmt: skip
+        rows, cols = np.nonzero(emitted)  # row-major: per shipment, in time order
+        if rows.size == 0:
+            return
+        t = times[rows, cols].astype(np.int64)
+        cday = t // DAY_S
+        cp_loc = loc[rows, EVENT_SLOT[cols]]
+        deliver, kind = (cday, None) if delivery is None else delivery(k, rows, cday)
+        by_day = np.argsort(deliver, kind="stable")  # keeps (shipment, time) order within a day
+        deliver = deliver[by_day]
+        bounds = np.flatnonzero(np.diff(deliver)) + 1
+        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, deliver.size], strict=True):
+            sel = by_day[lo:hi]
+            self.buckets.setdefault(int(deliver[lo]), []).append(
+                _Checkpoints(
+                    k,
+                    rows[sel].astype(np.int32),
+                    cols[sel].astype(np.int8),
+                    t[sel],
+                    cday[sel].astype(np.int32),
+                    cp_loc[sel].astype(np.int16),
+                    None if kind is None else kind[sel],
+                )
+            )
+        small = {c: o[c].astype(np.int8) for c in ("carrier", "service", "origin", "dest")}
+        self.meta[k] = _ShipMeta(**small, tracking_number=ids["tracking_number"],
+                                 order_id=ids["order_id"])  # fmt: skip
+        self.last_day[k] = int(deliver[-1])
+
+    def flush(self, day: int) -> pl.DataFrame | None:
+        """Payload lines delivered on epoch day `day`, in file order, with their carrier code.
+
+        Columns: carrier, line, and with faults also tracking_number, cday, kind.
+        """
+        parts = self.buckets.pop(day, None)
+        if not parts:
+            self._release(day)
+            return None
+        faulted = parts[0].kind is not None
+        ship = np.concatenate([p.k * MAX_ORDERS_PER_DAY + p.row.astype(np.int64) for p in parts])
+        cp_loc = np.concatenate([p.loc for p in parts])
+        cols: dict[str, Any] = {
+            "ship": ship,
+            "_t": np.concatenate([p.t for p in parts]),
+            "_off": UTC_OFFSET_MIN[LOCATION_COUNTRY[cp_loc]],
+            "ev": np.concatenate([p.ev for p in parts]),
+            "loc": cp_loc,
+        }
+        keys = ["ship"]
+        if faulted:
+            cols["cday"] = np.concatenate([p.cday for p in parts])
+            cols["kind"] = np.concatenate([p.kind for p in parts])
+            keys = ["ship", "cday"]
+        cp = pl.DataFrame(cols).select(
+            *keys,
+            *(["kind"] if faulted else []),
             "_t",
             cp=pl.concat_str(
                 pl.lit('{"checkpoint_time": "'),
                 _iso(),
-                _name("ev", ev_frag),
-                _name("loc", loc_frag),
+                _name("ev", self.ev_frag),
+                _name("loc", self.loc_frag),
             ),
         )
-        pay = cp.group_by("ship", maintain_order=True).agg(
-            pl.col("_t").first(), pl.col("cp").str.join(", ")
-        )
+        pay = cp.group_by(keys, maintain_order=True).agg(
+            pl.col("_t").first(), pl.col("cp").str.join(", "),
+            *([pl.col("kind").first()] if faulted else []),
+        )  # fmt: skip
+        # Shipment ids and codes of the payloads, gathered per order day (payloads are in k order).
         ship = pay["ship"].to_numpy()
-        tracking = ids["tracking_number"].gather(ship)
-        day_key = f"|{d.isoformat()}"
-        event_id = [
-            hashlib.sha256((tn + day_key).encode()).hexdigest()[:32] for tn in tracking.to_list()
+        ks, rows = ship // MAX_ORDERS_PER_DAY, ship % MAX_ORDERS_PER_DAY
+        bounds = np.flatnonzero(np.diff(ks)) + 1
+        segs = [
+            (self.meta[int(ks[lo])], rows[lo:hi])
+            for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, ks.size], strict=True)
         ]
+        meta = pl.DataFrame(
+            {
+                "tn": pl.concat([m.tracking_number.gather(r) for m, r in segs]),
+                "oid": pl.concat([m.order_id.gather(r) for m, r in segs]),
+                **{
+                    c: np.concatenate([getattr(m, f)[r] for m, r in segs]).astype(np.int64)
+                    for c, f in (("c", "carrier"), ("s", "service"), ("og", "origin"),
+                                 ("d", "dest"))
+                },
+            }
+        )  # fmt: skip
+        d = date.fromordinal(EPOCH.toordinal() + day)
+        cday = (
+            pl.from_epoch(pay["cday"], time_unit="d").dt.strftime("%Y-%m-%d")
+            if faulted
+            else pl.repeat(d.isoformat(), pay.height, eager=True)
+        )
+        meta = meta.with_columns(eid=_event_ids(meta["tn"], cday), cp=pay["cp"])
+        iso3 = self.iso3
         pay = pay.with_columns(
-            tracking_number=tracking,
-            carrier=carrier.gather(ship),
-            line=pl.concat_str(
-                pl.lit('{"event": "tracking_update", "event_id": "'),
-                pl.Series(event_id, dtype=pl.String),
-                pl.lit(f'", "sent_at": "{d.isoformat()}T23:59:00+00:00'),
-                meta_frag.gather(ship),
-                "cp",
-                pl.lit("]}}"),
-            ),
-        ).sort("carrier", "_t", "tracking_number")
-        for (c,), part in pay.partition_by("carrier", as_dict=True).items():
-            rel = f"carrier/tracking/{d.isoformat()}/tracking_{CARRIERS[c]}_{d:%Y%m%d}.jsonl"
-            body = part.select("line").write_csv(include_header=False, quote_style="never")
-            _write(out_dir, rel, body.encode("utf-8"))
-            files.append(rel)
+            tracking_number=meta["tn"],
+            carrier=meta["c"],
+            line=meta.select(
+                pl.concat_str(
+                    pl.lit('{"event": "tracking_update", "event_id": "'), "eid",
+                    pl.lit(f'", "sent_at": "{d.isoformat()}T23:59:00+00:00'),
+                    pl.lit('", "msg": {"tracking_number": "'), "tn", pl.lit('", "slug": "'),
+                    _name("c", CARRIERS), pl.lit('", "service_type": "'), _name("s", SERVICES),
+                    pl.lit('", "order_id": "'), "oid", pl.lit('", "origin_country_iso3": "'),
+                    _name("og", iso3), pl.lit('", "destination_country_iso3": "'),
+                    _name("d", iso3), pl.lit('", "checkpoints": ['), "cp", pl.lit("]}}"),
+                )
+            ).to_series(),
+        )  # fmt: skip
+        self._release(day)
+        if not faulted:
+            return pay.sort("carrier", "_t", "tracking_number").select("carrier", "line")
+        # Out-of-order payloads go after the sorted ones of their file.
+        return pay.sort(
+            "carrier", pl.col("kind") == CP_OUT_OF_ORDER, "_t", "tracking_number"
+        ).select("carrier", "line", "tracking_number", "cday", "kind")
+
+    def _release(self, day: int) -> None:
+        for k in [k for k, last in self.last_day.items() if last <= day]:
+            del self.meta[k], self.last_day[k]
+
+
+def _event_ids(tracking_number: pl.Series, day_iso: pl.Series) -> pl.Series:
+    """Webhook event ids: first 32 hex digits of sha256(tracking_number|UTC day).
+
+    Hashed by DuckDB (vectorised, multi-threaded; the same digests as hashlib).
+    """
+    keys = pl.DataFrame({"tn": tracking_number, "day": day_iso})
+    with duckdb.connect() as con:
+        con.register("keys", keys)
+        ids = con.sql("SELECT left(sha256(tn || '|' || day), 32) AS id FROM keys").pl()["id"]
+    return ids.cast(pl.String)
 
 
 def _declarations(o: dict[str, Any], ids: pl.DataFrame, times: F64, emitted: BOOL, end_s: int,
                   currencies: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:  # fmt: skip
-    """Declarations (lodged at the departure scan) and their clearance events, up to the end."""
+    """Declarations (lodged at the departure scan) and their clearance events, up to the end.
+
+    Both keep their sort keys (`_t`, and `_s` the status code) so that rows of several order days
+    can be merged into one delivery day in the same order as a single sort would give.
+    """
     d = np.nonzero(o["xb"] & emitted[:, E_DEP])[0]
     dest = o["dest"][d]
     value = o["order_value"][d]
@@ -894,7 +1007,7 @@ def _declarations(o: dict[str, Any], ids: pl.DataFrame, times: F64, emitted: BOO
             pl.when("ddp").then(pl.lit("DDP")).otherwise(pl.lit("DAP")).alias("incoterm"),
             _name("origin", COUNTRIES).alias("origin_country"),
             _name("dest", COUNTRIES).alias("destination_country"),
-            "duty_amount", "vat_amount", "_day",
+            "duty_amount", "vat_amount", "_day", "_t",
         )
     )  # fmt: skip
 
@@ -930,7 +1043,7 @@ def _declarations(o: dict[str, Any], ids: pl.DataFrame, times: F64, emitted: BOO
             pl.col("remark")
             .replace_strict(range(len(remarks)), remarks, default=None, return_dtype=pl.String)
             .alias("remarks"),
-            _name("broker", BROKERS).alias("broker"), "_day",
+            _name("broker", BROKERS).alias("broker"), "_day", "_t", pl.col("status").alias("_s"),
         )
     )  # fmt: skip
     return decl, clr
@@ -954,26 +1067,73 @@ def _write(out_dir: Path, rel: str, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _write_feed(out_dir: Path, df: pl.DataFrame, feed: str, stem: str, partner: str,
-                files: list[str], drop: Sequence[str] = ()) -> None:  # fmt: skip
-    """One CSV per (partner, UTC day): <feed>/<YYYY-MM-DD>/<stem>_<partner>_<YYYYMMDD>.csv."""
+def _write_day_feed(out_dir: Path, df: pl.DataFrame, feed: str, stem: str, partner: str,
+                    day: date, files: list[str], inj: FaultInjector | None,
+                    drop: Sequence[str] = ()) -> None:  # fmt: skip
+    """One CSV per partner for one UTC day: <feed>/<YYYY-MM-DD>/<stem>_<partner>_<YYYYMMDD>.csv."""
     if df.is_empty():
         return
-    for (name, day), part in df.partition_by(partner, "_day", as_dict=True).items():
+    for (name,), part in df.partition_by(partner, as_dict=True).items():
         rel = f"{feed}/{day.isoformat()}/{stem}_{name}_{day:%Y%m%d}.csv"
-        body = part.drop("_day", *drop).write_csv(float_precision=2, date_format="%Y-%m-%d")
-        _write(out_dir, rel, body.encode("utf-8"))
-        files.append(rel)
+        body = part.drop(*drop).write_csv(float_precision=2, date_format="%Y-%m-%d")
+        outputs = [(rel, body.encode("utf-8"))] if inj is None else inj.csv_file(rel, day, body)
+        for out_rel, data in outputs:
+            _write(out_dir, out_rel, data)
+            files.append(out_rel)
+
+
+def _write_tracking_day(out_dir: Path, pay: pl.DataFrame | None, day: date, files: list[str],
+                        inj: FaultInjector | None) -> None:  # fmt: skip
+    if inj is not None:
+        inj.tracking_day_started(day)
+    if pay is None:
+        return
+    for (c,), part in pay.partition_by("carrier", as_dict=True).items():
+        rel = f"carrier/tracking/{day.isoformat()}/tracking_{CARRIERS[c]}_{day:%Y%m%d}.jsonl"
+        if inj is None:
+            body = part.select("line").write_csv(include_header=False, quote_style="never")
+            outputs = [(rel, body.encode("utf-8"))]
+        else:
+            outputs = inj.tracking_file(rel, day, part)
+        for out_rel, data in outputs:
+            _write(out_dir, out_rel, data)
+            files.append(out_rel)
+
+
+def _bucket(buf: dict[date, list[pl.DataFrame]], df: pl.DataFrame) -> None:
+    for (day,), part in df.partition_by("_day", as_dict=True).items():
+        buf.setdefault(day, []).append(part)
+
+
+def _take(buf: dict[date, list[pl.DataFrame]], day: date, keys: Sequence[str]) -> pl.DataFrame:
+    parts = buf.pop(day, [])
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts).sort(keys)
 
 
 def simulate(
-    out_dir: Path, start: date, end: date, orders_per_day: int = 200, seed: int = 7
+    out_dir: Path,
+    start: date,
+    end: date,
+    orders_per_day: int = 200,
+    seed: int = 7,
+    *,
+    faults: Faults | None = None,
 ) -> SimulationManifest:
     """Write seeded partner deliveries for orders placed on each UTC day in [start, end].
 
     out_dir is the landing root; layout and formats follow docs/feeds.md. Only events up to
     end 23:59 UTC are written. Deterministic and idempotent; returns (and writes to
     out_dir/_manifest.json) the exact counts of what was written.
+
+    Streams: order days are simulated in sequence; checkpoints, declarations and clearance events
+    wait in per-delivery-day buffers, and a delivery day's files are written as soon as its own
+    order day is done (no event precedes its order). Memory follows the orders in flight, not
+    the length of the range.
+
+    `faults` (default: none) injects the bad deliveries a real partner sends (simulator/faults.py);
+    the manifest then lists exactly what was injected under `faults`.
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
@@ -982,47 +1142,58 @@ def simulate(
     out_dir = Path(out_dir)
     iso3, currencies = _country_ref()
     cat = _catalog(seed)
-    days = [
-        _simulate_day(start + timedelta(days=i), orders_per_day, seed, cat)
-        for i in range((end - start).days + 1)
-    ]
-    o = {k: np.concatenate([d["orders"][k] for d in days]) for k in days[0]["orders"]}
-    first_order = np.cumsum([0] + [d["orders"]["seq"].size for d in days])
-    ln = {k: np.concatenate([d["lines"][k] for d in days]) for k in days[0]["lines"]}
-    ln["order"] = np.concatenate(
-        [d["lines"]["order"] + first for d, first in zip(days, first_order[:-1], strict=True)]
-    )
-    times = np.concatenate([d["times"] for d in days])
-    loc = np.concatenate([d["loc"] for d in days])
     end_s = ((end - EPOCH).days + 1) * DAY_S  # checkpoints are whole minutes, so <= 23:59 UTC
-    emitted = ~np.isnan(times) & (times < end_s)
-
-    ids = _shipments_frame(o, seed)
-    lines = _order_lines(o, ln, ids, cat, currencies)
-    decl, clr = _declarations(o, ids, times, emitted, end_s, currencies)
+    inj = FaultInjector(faults, seed, start, end) if faults is not None and faults.active else None
 
     files: list[str] = []
-    _write_feed(out_dir, lines, "marketplace/orders", "orders", "platform", files)
-    _write_tracking(out_dir, o, ids, times, loc, emitted, iso3, files)
-    _write_feed(out_dir, decl, "customs/declarations", "declarations", "broker", files)
-    _write_feed(
-        out_dir, clr, "customs/clearance_events", "clearance", "broker", files, drop=["broker"]
-    )
+    tracking = _Tracking(iso3)
+    decl_buf: dict[date, list[pl.DataFrame]] = {}
+    clr_buf: dict[date, list[pl.DataFrame]] = {}
+    n = dict.fromkeys(
+        ("orders", "order_lines", "cancelled_orders", "shipments", "tracking_events",
+         "delivered_shipments", "declarations", "clearance_events"), 0
+    )  # fmt: skip
+    for k in range((end - start).days + 1):
+        day = start + timedelta(days=k)
+        sim = _simulate_day(day, orders_per_day, seed, cat)
+        o, ln, times, loc = sim["orders"], sim["lines"], sim["times"], sim["loc"]
+        emitted = ~np.isnan(times) & (times < end_s)
+        ids = _shipments_frame(o, seed)
+        lines = _order_lines(o, ln, ids, cat, currencies)
+        tracking.add(k, o, ids, times, loc, emitted, None if inj is None else inj.delivery_days)
+        decl, clr = _declarations(o, ids, times, emitted, end_s, currencies)
+        _bucket(decl_buf, decl)
+        _bucket(clr_buf, clr)
+        n["orders"] += int(o["seq"].size)
+        n["order_lines"] += lines.height
+        n["cancelled_orders"] += int(o["cancelled"].sum())
+        n["shipments"] += int(emitted.any(axis=1).sum())
+        n["tracking_events"] += int(emitted.sum())
+        n["delivered_shipments"] += int(emitted[:, E_DLV].sum())
+        n["declarations"] += decl.height
+        n["clearance_events"] += clr.height
+        del sim, o, ln, times, loc, emitted, ids, decl, clr
+
+        # Delivery day `day` is complete: later order days only add later events.
+        _write_day_feed(out_dir, lines.drop("_day"), "marketplace/orders", "orders", "platform",
+                        day, files, inj)  # fmt: skip
+        _write_tracking_day(out_dir, tracking.flush((day - EPOCH).days), day, files, inj)
+        decl_day = _take(decl_buf, day, ("_t", "declaration_id"))
+        _write_day_feed(out_dir, decl_day, "customs/declarations", "declarations", "broker", day,
+                        files, inj, drop=("_day", "_t"))  # fmt: skip
+        clr_day = _take(clr_buf, day, ("_t", "declaration_id", "_s"))
+        _write_day_feed(out_dir, clr_day, "customs/clearance_events", "clearance", "broker", day,
+                        files, inj, drop=("broker", "_day", "_t", "_s"))  # fmt: skip
+    assert not tracking.buckets and not decl_buf and not clr_buf, "events after the end"
 
     manifest = SimulationManifest(
         start=start,
         end=end,
         seed=seed,
         orders_per_day=orders_per_day,
-        orders=int(o["seq"].size),
-        order_lines=lines.height,
-        cancelled_orders=int(o["cancelled"].sum()),
-        shipments=int(emitted.any(axis=1).sum()),
-        tracking_events=int(emitted.sum()),
-        delivered_shipments=int(emitted[:, E_DLV].sum()),
-        declarations=decl.height,
-        clearance_events=clr.height,
+        **n,
         files=tuple(sorted(files)),
+        faults={} if inj is None else inj.manifest(),
     )
     manifest_json = json.dumps(manifest.to_dict(), indent=2) + "\n"
     _write(out_dir, "_manifest.json", manifest_json.encode("utf-8"))
@@ -1036,11 +1207,32 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--start", type=date.fromisoformat, required=True)
     parser.add_argument("--end", type=date.fromisoformat, required=True)
-    parser.add_argument("--orders-per-day", type=int, default=200)
+    volume = parser.add_mutually_exclusive_group()
+    volume.add_argument("--orders-per-day", type=int, default=200)
+    volume.add_argument(
+        "--orders", type=int, help="total orders over the range (orders per day = ceil(N / days))"
+    )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME[=RATE]",
+        help=f"inject a fault (repeatable): {', '.join(Faults.names())}",
+    )
     a = parser.parse_args(argv)
-    m = simulate(a.out_dir, a.start, a.end, a.orders_per_day, a.seed)
-    print(json.dumps({k: v for k, v in m.to_dict().items() if k != "files"}, indent=2))
+    if a.end < a.start:
+        parser.error(f"--end {a.end} is before --start {a.start}")
+    opd = a.orders_per_day
+    if a.orders is not None:
+        opd = math.ceil(a.orders / ((a.end - a.start).days + 1))
+    try:
+        faults = Faults.parse(a.fault) if a.fault else None
+    except ValueError as exc:
+        parser.error(str(exc))
+    m = simulate(a.out_dir, a.start, a.end, opd, a.seed, faults=faults)
+    print(json.dumps({k: v for k, v in m.to_dict().items() if k not in ("files", "faults")},
+                     indent=2))  # fmt: skip
 
 
 if __name__ == "__main__":
