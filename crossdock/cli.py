@@ -31,8 +31,17 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="write seeded partner deliveries into the landing folder")
     _range_args(p)
-    p.add_argument("--orders-per-day", type=int, default=DEFAULT_ORDERS_PER_DAY)
+    volume = p.add_mutually_exclusive_group()
+    volume.add_argument("--orders-per-day", type=int, default=DEFAULT_ORDERS_PER_DAY)
+    volume.add_argument("--orders", type=int, help="total orders over the range")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME[=RATE]",
+        help="inject a partner fault (repeatable); see simulator/faults.py",
+    )
 
     p = sub.add_parser("ingest", help="parse, gate and land delivered files (no Airflow)")
     _range_args(p)
@@ -74,10 +83,21 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from crossdock import steps
 
     if args.command == "simulate":
+        from simulator.faults import Faults
         from simulator.generate import simulate
 
-        manifest = simulate(settings.landing, args.start, args.end, args.orders_per_day, args.seed)
-        counts = {k: v for k, v in vars(manifest).items() if k != "files"}
+        per_day = args.orders_per_day
+        if args.orders is not None:
+            per_day = -(-args.orders // ((args.end - args.start).days + 1))
+        manifest = simulate(
+            settings.landing,
+            args.start,
+            args.end,
+            per_day,
+            args.seed,
+            faults=Faults.parse(args.fault) if args.fault else None,
+        )
+        counts = {k: v for k, v in vars(manifest).items() if k not in ("files", "faults")}
         print(json.dumps(counts, indent=2, default=str))
         return 0
     if args.command == "run":

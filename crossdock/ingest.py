@@ -260,7 +260,8 @@ def ingest(settings: Settings, family: str, day: str) -> IngestReport:
             except FeedError as exc:
                 reject(feed, path, str(exc))
                 continue
-            if p is None:
+            # Already in the ledger, or the same content twice in this delivery (a resend).
+            if p is None or any(p.sha256 == q.sha256 for q in parsed):
                 report.skipped.append(path.name)
             else:
                 parsed.append(p)

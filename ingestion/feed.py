@@ -72,6 +72,24 @@ def read_csv_text(path: Path, source_file: str, separator: str = ",") -> pl.Data
         )
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise FeedError(f"{source_file}: cannot be parsed as CSV: {exc}") from exc
-    return raw.with_row_index("_source_line", offset=2).with_columns(
+    raw = raw.with_row_index("_source_line", offset=2).with_columns(
         pl.col("_source_line").cast(pl.Int64)
     )
+    if raw.height and not _ends_with_newline(path):
+        # A cut-off last line can still parse (missing fields read as empty, a number cut short
+        # stays a number): never trust it.
+        flag = pl.when(pl.int_range(pl.len()) == raw.height - 1).then(
+            pl.lit("is on the last line, which has no line ending (truncated file?)")
+        )
+        first = next(c for c in raw.columns if not c.startswith("_"))
+        raw = raw.with_columns(flag.alias(f"{ERROR_PREFIX}{first}"))
+    return raw
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        if fh.tell() == 0:
+            return True
+        fh.seek(-1, 2)
+        return fh.read(1) in (b"\n", b"\r")

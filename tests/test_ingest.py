@@ -171,3 +171,26 @@ def test_a_truncated_json_lines_file_fails_with_its_line(settings: Settings):
     lines = text.count("\n")
     with pytest.raises(IngestFailed, match=rf"{path.name}:{lines}: invalid JSON"):
         ingest(settings, "carrier", DAY)
+
+
+def test_a_truncated_csv_quarantines_its_cut_last_line(settings: Settings):
+    path = orders_file(settings)
+    text = path.read_text()
+    last = text.rstrip("\n").rsplit("\n", 1)[1]
+    path.write_text(text.rstrip("\n")[: -len(last) // 2])  # cut the last row in half
+    report = ingest(settings, "marketplace", DAY)
+    entry = next(e for e in report.landed if e.file_name == path.name)
+    assert entry.rows_quarantined == 1
+    quarantine = pl.read_parquet(settings.lake / "quarantine" / "*" / "*.parquet")
+    assert quarantine["line"].unique().len() == 1
+    assert any("no line ending (truncated file?)" in r for r in quarantine["reason"])
+
+
+def test_the_same_content_twice_in_one_delivery_lands_once(settings: Settings):
+    path = orders_file(settings)
+    shutil.copy(path, path.with_name("orders_amazon_resend.csv"))
+    report = ingest(settings, "marketplace", DAY)
+    assert "orders_amazon_resend.csv" in report.skipped or path.name in report.skipped
+    landed = lake_rows(settings, "marketplace_order_lines")
+    assert landed.select("order_id", "line_number").is_duplicated().sum() == 0
+    assert report.rows_landed == landed.height
