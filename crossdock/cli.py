@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME[=RATE]",
         help="inject a partner fault (repeatable); see simulator/faults.py",
     )
+    p.add_argument(
+        "--canonical-only",
+        action="store_true",
+        help="deliver every feed in crossdock's canonical formats (no Amazon, Shopify, IFTSTA, H7)",
+    )
 
     p = sub.add_parser("ingest", help="parse, gate and land delivered files (no Airflow)")
     _range_args(p)
@@ -96,6 +101,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             per_day,
             args.seed,
             faults=Faults.parse(args.fault) if args.fault else None,
+            partner_formats=not (args.canonical_only or args.fault),
         )
         counts = {k: v for k, v in vars(manifest).items() if k not in ("files", "faults")}
         print(json.dumps(counts, indent=2, default=str))

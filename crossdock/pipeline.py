@@ -114,8 +114,10 @@ def run(
         if simulate:
             from simulator.generate import simulate as generate
 
-            manifest = generate(settings.landing, start, end, orders_per_day, seed)
-            simulated = {k: v for k, v in vars(manifest).items() if k != "files"}
+            manifest = generate(
+                settings.landing, start, end, orders_per_day, seed, partner_formats=True
+            )
+            simulated = {k: v for k, v in vars(manifest).items() if k not in ("files", "faults")}
         airflow = run_through_airflow(settings, start, end, run_id)
     run_dir = settings.runs_dir / run_id
     passed, total = _gate_counts(run_dir)

@@ -1120,6 +1120,7 @@ def simulate(
     seed: int = 7,
     *,
     faults: Faults | None = None,
+    partner_formats: bool = False,
 ) -> SimulationManifest:
     """Write seeded partner deliveries for orders placed on each UTC day in [start, end].
 
@@ -1134,9 +1135,15 @@ def simulate(
 
     `faults` (default: none) injects the bad deliveries a real partner sends (simulator/faults.py);
     the manifest then lists exactly what was injected under `faults`.
+
+    `partner_formats` re-delivers part of the clean feeds in partners' own formats (Amazon and
+    Shopify orders, DHL IFTSTA, EU H7 declarations) and adds daily warehouse stock reports
+    (simulator/partner_formats.py); the counts do not change.
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
+    if partner_formats and faults is not None and faults.active:
+        raise ValueError("partner_formats re-delivers clean feeds only; do not combine with faults")
     if orders_per_day < 0:
         raise ValueError("orders_per_day must be >= 0")
     out_dir = Path(out_dir)
@@ -1185,6 +1192,11 @@ def simulate(
         _write_day_feed(out_dir, clr_day, "customs/clearance_events", "clearance", "broker", day,
                         files, inj, drop=("broker", "_day", "_t", "_s"))  # fmt: skip
     assert not tracking.buckets and not decl_buf and not clr_buf, "events after the end"
+    if partner_formats:
+        from simulator.partner_formats import convert
+
+        converted = convert(out_dir, start, end, seed)
+        files = [f for f in files if (out_dir / f).exists()] + converted
 
     manifest = SimulationManifest(
         start=start,

@@ -96,6 +96,7 @@ def test_published_marts_count_what_the_simulator_generated(home: Path, first_ru
     assert lane_total == handed > 0
     # Every delivered row reached the lake exactly once, as the ledger says.
     landed = Ledger(settings.ledger_path).rows_by_entity()
+    assert landed.pop("inventory_snapshots") > 0
     assert landed == {
         "marketplace_order_lines": manifest["order_lines"],
         "carrier_tracking_events": manifest["tracking_events"],
