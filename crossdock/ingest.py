@@ -83,6 +83,7 @@ class ParsedFile:
     source_file: str
     sha256: str
     rows_delivered: int
+    lines_delivered: int  # distinct delivered lines (a webhook line holds several checkpoints)
     frame: pl.DataFrame  # rows that parsed: contract, derived and carried columns, lineage
     problems: tuple[RowError, ...] = ()  # why rows are quarantined (several per row possible)
 
@@ -92,6 +93,10 @@ class ParsedFile:
     def good_rows(self) -> pl.DataFrame:
         bad = self.quarantined_lines()
         return self.frame.filter(~pl.col("_source_line").is_in(bad)) if bad else self.frame
+
+    def rows_quarantined(self) -> int:
+        """Rows (records, e.g. every checkpoint of a bad webhook payload line) held back."""
+        return self.rows_delivered - self.good_rows().height
 
     def quarantine(self, feed: Feed) -> pl.DataFrame:
         records = [
@@ -134,7 +139,8 @@ def parse_file(settings: Settings, ledger: Ledger, feed: Feed, path: Path) -> Pa
         pl.col("_source_line"),
         pl.lit(sha).alias("_file_sha256"),
     )
-    return ParsedFile(path, source_file, sha, typed.height, frame, tuple(errors))
+    lines = typed["_source_line"].n_unique()
+    return ParsedFile(path, source_file, sha, typed.height, lines, frame, tuple(errors))
 
 
 def _gate(feed: Feed, frame: pl.DataFrame, batch: str) -> GateResult:
@@ -197,8 +203,9 @@ def _audit(
                 blocked[p.source_file] = file_gate.describe()
     to_land, rejected = [], []
     for p in audited:
+        # The share is over delivered lines, the unit a partner sends and a person reads.
         bad = len(p.quarantined_lines())
-        share = bad / max(p.rows_delivered, 1)
+        share = bad / max(p.lines_delivered, 1)
         if p.source_file in blocked:
             rejected.append((p, blocked[p.source_file]))
         elif share > MAX_QUARANTINE_SHARE:
@@ -206,7 +213,7 @@ def _audit(
             rejected.append(
                 (
                     p,
-                    f"{p.source_file}: {bad} of {p.rows_delivered} rows invalid ({share:.0%} > "
+                    f"{p.source_file}: {bad} of {p.lines_delivered} lines invalid ({share:.0%} > "
                     f"{MAX_QUARANTINE_SHARE:.0%} allowed); file rejected\n  {shown}",
                 )
             )
@@ -236,7 +243,7 @@ def land(
         good.height,
         rel.as_posix(),
         parsed.rows_delivered,
-        len(parsed.quarantined_lines()),
+        parsed.rows_delivered - good.height,
     )
     ledger.record(entry)
     return entry

@@ -127,6 +127,14 @@ class Ledger:
             ).fetchall()
         return [LedgerEntry(*r) for r in rows]
 
+    def rejections(self) -> dict[str, str]:
+        """Rejected files (by landing path) with the latest reason."""
+        with self._connect() as con:
+            rows = con.execute(
+                "select source_file, reason from rejected_files order by rejected_at"
+            ).fetchall()
+        return dict(rows)
+
     def rows_by_entity(self) -> dict[str, int]:
         """Rows landed per lake entity (the first folder of the lake path)."""
         totals: dict[str, int] = {}

@@ -132,7 +132,7 @@ def test_a_file_with_too_many_bad_rows_is_rejected_whole_with_each_reason(settin
     with pytest.raises(IngestFailed) as failed:
         ingest(settings, "customs", DAY)
     message = str(failed.value)
-    assert f"{path.name}: 1 of {rows} rows invalid" in message
+    assert f"{path.name}: 1 of {rows} lines invalid" in message
     assert f"{path.name}:2: column 'hs_code' failed expect_column_values_to_be_in_reference" in (
         message
     )

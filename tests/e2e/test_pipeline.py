@@ -140,7 +140,7 @@ def test_a_bad_batch_fails_its_gate_and_leaves_the_published_warehouse_alone(hom
     assert result.returncode == 1
     assert "FAILED" in result.stdout
     assert "orders_amazon_resend.csv" in result.stdout
-    assert "orders_amazon_resend.csv: 1 of 3 rows invalid" in result.stdout
+    assert "orders_amazon_resend.csv: 1 of 3 lines invalid" in result.stdout
     assert (
         "orders_amazon_resend.csv:3: column 'quantity' failed "
         "expect_column_values_to_be_between ('-2')" in result.stdout
