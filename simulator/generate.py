@@ -33,6 +33,7 @@ import numpy.typing as npt
 import polars as pl
 
 from crossdock.config import REFERENCE_DIR
+from simulator.calendar import demand_factor, spring_festival_shutdown
 from simulator.faults import CP_OUT_OF_ORDER, FaultInjector, Faults
 
 F64 = npt.NDArray[np.float64]
@@ -519,7 +520,7 @@ def _simulate_day(day: date, orders_per_day: int, seed: int, cat: _Catalog) -> d
     """Orders placed on UTC day `day` and every future event of their shipments."""
     rng = np.random.default_rng([seed, day.toordinal()])
     epoch_day = (day - EPOCH).days
-    n = int(rng.poisson(orders_per_day * WEEKDAY_F[day.weekday()]))
+    n = int(rng.poisson(orders_per_day * WEEKDAY_F[day.weekday()] * demand_factor(day)))
     if n >= MAX_ORDERS_PER_DAY:
         raise ValueError(f"at most {MAX_ORDERS_PER_DAY - 1} orders per day are supported")
     u = rng.random((24, n))  # one uniform stream per decision; fixed layout keeps it reproducible
@@ -586,6 +587,14 @@ def _simulate_day(day: date, orders_per_day: int, seed: int, cat: _Catalog) -> d
     t[:, E_INFO] = ordered + HOUR_S * np.clip(_lognormal(rng, 3.0, 0.8, n), 0.15, 30.0)
     handling = np.clip(cat.handling_days[seller] * _lognormal(rng, 1.0, 0.5, n), 0.04, 3.0)
     t[:, E_PICKUP] = _business_hours(t[:, E_INFO] + handling * DAY_S, off_o, u[12])
+    # Spring Festival: Chinese sellers hand nothing over until the shutdown ends (CN local days).
+    from_cn = origin == COUNTRIES.index("CN")
+    for year in (day.year, day.year + 1):
+        first, last = spring_festival_shutdown(year)
+        lo = (first - EPOCH).days * DAY_S - 8 * HOUR_S
+        hi = (last - EPOCH).days * DAY_S + DAY_S - 8 * HOUR_S
+        shut = from_cn & (t[:, E_PICKUP] >= lo) & (t[:, E_PICKUP] < hi)
+        t[shut, E_PICKUP] = hi + HOUR_S * (9.0 + 8.0 * u[12][shut])
     transit = (
         DAY_S * lane_f
         * _lognormal(rng, TRANSIT_MEDIAN[scope, service], TRANSIT_SIGMA[scope, service], n)
