@@ -144,7 +144,7 @@ def simulated_lines(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
     from simulator.generate import simulate  # here, so the other tests never depend on it
 
     root = tmp_path_factory.mktemp("sim")
-    simulate(root, DAY, DAY, orders_per_day=300)
+    simulate(root, DAY, DAY, orders_per_day=600)
     frames = []
     for path in sorted((root / "marketplace/orders").rglob("*.csv")):
         typed, errors = marketplace_orders_csv.FEED.parse(path, path.name)
@@ -403,9 +403,7 @@ def garble(data: bytes, cut: int, junk: bytes, at: int) -> bytes:
 @pytest.mark.parametrize("platform", sorted(ORDER_FORMATS))
 @FUZZ
 @given(cut=st.integers(0, 10**6), junk=st.binary(max_size=12), at=st.integers(0, 10**6))
-def test_fuzz_garbled_files(
-    platform: str, tmp_path: Path, cut: int, junk: bytes, at: int
-) -> None:
+def test_fuzz_garbled_files(platform: str, tmp_path: Path, cut: int, junk: bytes, at: int) -> None:
     path, source = written_day(platform, tmp_path / f"g{cut}{at}{junk.hex()}")
     path.write_bytes(garble(path.read_bytes(), cut, junk, at))
     try:
