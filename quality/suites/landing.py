@@ -12,19 +12,10 @@ from collections.abc import Callable
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from ingestion.carrier_status import TAGS
 from quality.suites.common import in_reference, in_set, not_null, suite
 
-TRACKING_TAGS = [
-    "InfoReceived",
-    "InTransit",
-    "OutForDelivery",
-    "AttemptFail",
-    "Delivered",
-    "AvailableForPickup",
-    "Exception",
-    "Expired",
-    "Pending",
-]
+TRACKING_TAGS = list(TAGS)  # the canonical tag set, one definition
 INCOTERMS = ["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF", "DDU"]
 CLEARANCE_STATUSES = ["LODGED", "HELD", "INSPECTED", "RELEASED"]
 ORDER_STATUSES = ["placed", "cancelled"]

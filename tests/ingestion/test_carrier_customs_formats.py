@@ -19,23 +19,10 @@ from ingestion.carrier_tracking_webhook import CONTRACT as EVENTS
 from ingestion.contract import FeedError
 from ingestion.customs_declarations_csv import CONTRACT as DECLARATIONS
 from simulator.formats.carrier_customs import write_h7, write_iftsta
+from simulator.generate import EVENTS as SIMULATED_EVENTS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SCMS = "scms_delivery_history_dev/SCMS_Delivery_History_Dataset.dev_pre2014.csv.gz"
-# The checkpoints simulator/generate.py emits (its EVENTS table): (tag, subtag, message, slot).
-SIMULATED_EVENTS = (
-    ("InfoReceived", "InfoReceived_001", "Shipment information received", 0),
-    ("InTransit", "InTransit_002", "Shipment accepted by carrier", 0),
-    ("InTransit", "InTransit_003", "Arrived at sorting facility", 1),
-    ("InTransit", "InTransit_007", "Departed facility", 1),
-    ("InTransit", "InTransit_004", "Arrived in destination country", 2),
-    ("Exception", "Exception_004", "Held by customs, clearance delayed", 2),
-    ("InTransit", "InTransit_005", "Customs clearance completed", 2),
-    ("OutForDelivery", "OutForDelivery_001", "Out for delivery", 3),
-    ("AttemptFail", "AttemptFail_001", "Delivery attempted, recipient not available", 3),
-    ("OutForDelivery", "OutForDelivery_001", "Out for delivery", 3),
-    ("Delivered", "Delivered_001", "Delivered", 3),
-)
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
