@@ -91,9 +91,7 @@ def _shopify_order(order: pl.DataFrame) -> dict[str, Any]:
     first = order.row(0, named=True)
     order_id, created_at = first["order_id"], _utc_iso(first["ordered_at"])
     # The dates go to the order's note_attributes when all its lines agree, else per line.
-    order_level = [
-        c for c in shopify_orders_json.ORDER_ATTRIBUTES if order[c].n_unique() == 1
-    ]
+    order_level = [c for c in shopify_orders_json.ORDER_ATTRIBUTES if order[c].n_unique() == 1]
     items = []
     for line in order.iter_rows(named=True):
         props = [
@@ -301,9 +299,7 @@ def write_olist(lines: pl.DataFrame, out_dir: Path, day: date) -> list[str]:
     products = (
         lines.select(
             pl.col("sku").alias("product_id"),
-            pl.col("product_category")
-            .replace(olist.CATEGORY_PT)
-            .alias("product_category_name"),
+            pl.col("product_category").replace(olist.CATEGORY_PT).alias("product_category_name"),
         )
         .unique()
         .sort("product_id")
