@@ -94,10 +94,6 @@ class ParsedFile:
         bad = self.quarantined_lines()
         return self.frame.filter(~pl.col("_source_line").is_in(bad)) if bad else self.frame
 
-    def rows_quarantined(self) -> int:
-        """Rows (records, e.g. every checkpoint of a bad webhook payload line) held back."""
-        return self.rows_delivered - self.good_rows().height
-
     def quarantine(self, feed: Feed) -> pl.DataFrame:
         records = [
             (
