@@ -546,3 +546,42 @@ def test_customs_declarations(warehouse):
         ("D-2", "61", False, Decimal("6.00"), "RELEASED"),
         ("D-3", "95", False, None, "LODGED"),
     ]
+
+
+def test_late_and_out_of_order_checkpoints_show_in_the_marts_at_the_next_build(tmp_path: Path):
+    """A later delivery carrying an earlier checkpoint and a delivery: the next build has both."""
+    settings = Settings(home=tmp_path)
+    write_fixture_lake(settings.lake)
+    settings.build_dir.mkdir()
+
+    def build_and_read() -> tuple:
+        result = subprocess.run(
+            [str(DBT), "build", "--project-dir", str(DBT_PROJECT_DIR)],
+            env=dbt_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+        with duckdb.connect(str(settings.build_path), read_only=True) as con:
+            return con.execute(
+                "select first_scan_at, delivered_at, current_tag from marts.fct_shipments"
+                " where tracking_number = '1Z004'"
+            ).fetchone()
+
+    assert build_and_read() == (None, None, "InfoReceived")
+    write_lake_file(
+        settings.lake,
+        "carrier_tracking_events",
+        "2024-03-12",
+        "late.jsonl",
+        [
+            # Delivered first in the file, the (earlier) acceptance scan after it: out of order.
+            checkpoint(
+                "1Z004", "AMZ-1002", "2024-03-09T15:00:00", "Delivered_001", event_country="US"
+            ),
+            checkpoint("1Z004", "AMZ-1002", "2024-03-02T08:00:00", "InTransit_002"),
+        ],
+        TRACKING_SCHEMA,
+    )
+    assert build_and_read() == (datetime(2024, 3, 2, 8), datetime(2024, 3, 9, 15), "Delivered")
