@@ -13,6 +13,7 @@ import duckdb
 import yaml
 
 from crossdock.config import DBT_PROJECT_DIR, Settings
+from crossdock.reference.export import export_reference
 from quality.gates import GateFailed, GateResult, validate
 from quality.suites.marts import SUITES as MART_SUITES
 
@@ -65,6 +66,7 @@ def build(settings: Settings) -> BuildResult:
             f"no landed data yet for {', '.join(sorted(set(empty)))} in {settings.lake}: "
             "ingest at least one delivery of every feed before building"
         )
+    export_reference(settings.lake)  # the dbt `reference` source: <lake>/reference/*.parquet
     proc = run_dbt(settings, "build", "--fail-fast")
     results_path = settings.dbt_target_dir / "run_results.json"
     if proc.returncode != 0 or not results_path.exists():

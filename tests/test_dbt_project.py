@@ -22,6 +22,7 @@ import polars as pl
 import pytest
 
 from crossdock.config import DBT_PROJECT_DIR, Settings
+from crossdock.reference.export import export_reference
 
 DBT = Path(sys.executable).parent / "dbt"
 
@@ -391,6 +392,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckD
     home = tmp_path_factory.mktemp("crossdock")
     settings = Settings(home=home)
     write_fixture_lake(settings.lake)
+    export_reference(settings.lake)  # crossdock.warehouse.build does this before dbt runs
     settings.build_dir.mkdir()
     result = subprocess.run(
         [str(DBT), "build", "--project-dir", str(DBT_PROJECT_DIR)],
@@ -552,6 +554,7 @@ def test_late_and_out_of_order_checkpoints_show_in_the_marts_at_the_next_build(t
     """A later delivery carrying an earlier checkpoint and a delivery: the next build has both."""
     settings = Settings(home=tmp_path)
     write_fixture_lake(settings.lake)
+    export_reference(settings.lake)
     settings.build_dir.mkdir()
 
     def build_and_read() -> tuple:
