@@ -72,10 +72,9 @@ class GateResult:
 
 
 class GateFailed(Exception):
-    def __init__(self, results: list[GateResult]) -> None:
-        self.results = results
-        self.gates = results
-        super().__init__("\n".join(r.describe() for r in results if not r.success))
+    def __init__(self, gates: list[GateResult]) -> None:
+        self.gates = gates
+        super().__init__("\n".join(g.describe() for g in gates if not g.success))
 
 
 @cache

@@ -14,7 +14,7 @@ import pytest
 from crossdock.config import Settings
 from crossdock.reference.export import export_reference
 from crossdock.warehouse import build
-from tests.test_dbt_project import write_fixture_lake
+from tests.test_dbt_project import one, write_fixture_lake
 
 TABLES = ("countries", "hs_codes", "hs_sections", "ecb_rates", "public_holidays")
 
@@ -28,12 +28,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckD
     con = duckdb.connect(str(settings.build_path), read_only=True)
     yield con
     con.close()
-
-
-def one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple:
-    rows = con.execute(sql).fetchall()
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 def test_export_writes_every_table_deterministically(tmp_path: Path):

@@ -208,15 +208,20 @@ def test_iftsta_envelope_faults_raise(tmp_path: Path, edit, message: str) -> Non
         carrier_iftsta_edifact.FEED.parse(path, "x.edi")
 
 
+def _garble(data: st.DataObject, text: str, alphabet: str, span: int) -> str:
+    """Replace up to `span` characters somewhere in `text` with junk from `alphabet`."""
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, min(len(text), start + span)))
+    junk = data.draw(st.text(alphabet=st.sampled_from(alphabet), max_size=span // 2))
+    return text[:start] + junk + text[end:]
+
+
 @FUZZ
 @given(data=st.data())
 def test_garbled_iftsta_only_raises_feed_error(tmp_path_factory, data) -> None:  # type: ignore[no-untyped-def]
     text = (FIXTURES / "carrier/iftsta_dhl_20250204.edi").read_text()
-    start = data.draw(st.integers(0, len(text)))
-    end = data.draw(st.integers(start, min(len(text), start + 40)))
-    junk = data.draw(st.text(alphabet=st.sampled_from("+:'?ABC12 \n\x00é"), max_size=20))
     path = tmp_path_factory.mktemp("edi") / "x.edi"
-    path.write_text(text[:start] + junk + text[end:], encoding="utf-8")
+    path.write_text(_garble(data, text, "+:'?ABC12 \n\x00é", 40), encoding="utf-8")
     try:
         typed, errors = carrier_iftsta_edifact.FEED.parse(path, "x.edi")
     except FeedError as exc:
@@ -312,11 +317,8 @@ def test_h7_file_faults_raise(tmp_path: Path, text: str, message: str) -> None:
 @given(data=st.data())
 def test_garbled_h7_only_raises_feed_error(tmp_path_factory, data) -> None:  # type: ignore[no-untyped-def]
     text = (FIXTURES / "customs/h7_kuehne-nagel_20250204.xml").read_text()
-    start = data.draw(st.integers(0, len(text)))
-    end = data.draw(st.integers(start, min(len(text), start + 30)))
-    junk = data.draw(st.text(alphabet=st.sampled_from("<>/&;\"'=ax1 .\n"), max_size=15))
     path = tmp_path_factory.mktemp("h7") / "x.xml"
-    path.write_text(text[:start] + junk + text[end:], encoding="utf-8")
+    path.write_text(_garble(data, text, "<>/&;\"'=ax1 .\n", 30), encoding="utf-8")
     try:
         _, errors = customs_h7_xml.FEED.parse(path, "x.xml")
     except FeedError as exc:
