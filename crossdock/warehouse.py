@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import yaml
 
 from crossdock.config import DBT_PROJECT_DIR, Settings
+from crossdock.lake import write_atomic
 from crossdock.reference.export import export_reference
+from ingestion import FEEDS
 from quality.gates import GateFailed, GateResult, validate
 from quality.suites.marts import SUITES as MART_SUITES
 
@@ -32,12 +35,53 @@ class BuildResult:
     seconds: float
 
 
-def lake_sources() -> list[str]:
-    """The lake entities the dbt project reads (its `lake` source tables)."""
+# An optional feed nobody delivered is read as this zero-row file with the contract's schema.
+PLACEHOLDER_PARTITION = "delivery_date=1970-01-01"
+PLACEHOLDER_NAME = "_contract.parquet"
+
+
+def _lake_tables() -> list[dict]:
     sources = yaml.safe_load(
         (DBT_PROJECT_DIR / "models" / "staging" / "lake" / "_lake__sources.yml").read_text()
     )["sources"]
-    return [t["name"] for src in sources if src["name"] == "lake" for t in src["tables"]]
+    return [t for src in sources if src["name"] == "lake" for t in src["tables"]]
+
+
+def lake_sources(*, optional: bool | None = None) -> list[str]:
+    """The lake entities the dbt project reads (its `lake` source tables).
+
+    `optional=True` / `False` selects the feeds a deployment may or must deliver.
+    """
+    return [
+        t["name"]
+        for t in _lake_tables()
+        if optional is None or bool(t.get("meta", {}).get("optional")) == optional
+    ]
+
+
+def _landed(lake: Path, entity: str) -> list[Path]:
+    return [p for p in (lake / entity).glob("*/*.parquet") if p.name != PLACEHOLDER_NAME]
+
+
+def prepare_lake(lake: Path) -> None:
+    """Make every lake source readable: required feeds must have landed; an optional feed with
+    no landed file gets a zero-row placeholder with its contract's schema (removed again once
+    real files land), because `read_parquet` fails on a glob that matches nothing."""
+    missing = [e for e in lake_sources(optional=False) if not _landed(lake, e)]
+    if missing:
+        raise BuildFailed(
+            f"no landed data yet for {', '.join(sorted(missing))} in {lake}: "
+            "ingest at least one delivery of every feed before building"
+        )
+    contracts = {f.contract.entity: f.contract for f in FEEDS}
+    lineage = {"_source_file": pl.String, "_source_line": pl.Int64, "_file_sha256": pl.String}
+    for entity in lake_sources(optional=True):
+        placeholder = lake / entity / PLACEHOLDER_PARTITION / PLACEHOLDER_NAME
+        if _landed(lake, entity):
+            placeholder.unlink(missing_ok=True)
+        elif not placeholder.exists():
+            schema = {**contracts[entity].polars_schema(), **lineage}
+            write_atomic(pl.DataFrame(schema=schema), placeholder)
 
 
 def dbt_executable() -> str:
@@ -59,13 +103,7 @@ def run_dbt(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 def build(settings: Settings) -> BuildResult:
     """`dbt build`: models, then their data and unit tests; a failing test fails the build."""
-    empty = [e for e in lake_sources() if not any((settings.lake / e).glob("*/*.parquet"))]
-    if empty:
-        # dbt-duckdb's read_parquet fails on an empty glob; say what is missing instead.
-        raise BuildFailed(
-            f"no landed data yet for {', '.join(sorted(set(empty)))} in {settings.lake}: "
-            "ingest at least one delivery of every feed before building"
-        )
+    prepare_lake(settings.lake)
     export_reference(settings.lake)  # the dbt `reference` source: <lake>/reference/*.parquet
     proc = run_dbt(settings, "build", "--fail-fast")
     results_path = settings.dbt_target_dir / "run_results.json"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -21,8 +20,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from crossdock.config import DBT_PROJECT_DIR, Settings
-from crossdock.reference.export import export_reference
+from crossdock.config import Settings
+from crossdock.warehouse import build
 
 DBT = Path(sys.executable).parent / "dbt"
 
@@ -392,16 +391,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckD
     home = tmp_path_factory.mktemp("crossdock")
     settings = Settings(home=home)
     write_fixture_lake(settings.lake)
-    export_reference(settings.lake)  # crossdock.warehouse.build does this before dbt runs
-    settings.build_dir.mkdir()
-    result = subprocess.run(
-        [str(DBT), "build", "--project-dir", str(DBT_PROJECT_DIR)],
-        env=dbt_env(home),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    build(settings)  # the pipeline's own build: lake placeholders, reference export, dbt build
     con = duckdb.connect(str(settings.build_path), read_only=True)
     yield con
     con.close()
@@ -451,14 +441,17 @@ def test_checkpoint_delivered_in_two_files_appears_once(warehouse):
     assert staged == (2,)
     assert deduplicated == (1, date(2024, 3, 3), "InTransit_003")
     event_count = one(
-        warehouse, "select event_count from marts.fct_shipments where tracking_number = '1Z002'"
+        warehouse,
+        "select event_count from marts.fct_shipment_journeys where tracking_number = '1Z002'",
     )
     assert event_count == (4,)
 
 
 def test_on_time_at_the_promise_boundary(warehouse):
     rows = dict(
-        warehouse.execute("select tracking_number, is_on_time from marts.fct_shipments").fetchall()
+        warehouse.execute(
+            "select tracking_number, is_on_time from marts.fct_shipment_journeys"
+        ).fetchall()
     )
     assert rows == {
         "1Z001": True,  # delivered 03-06, promised 03-10
@@ -475,7 +468,7 @@ def test_shipment_milestones(warehouse):
         "select label_created_at, handed_to_carrier_at, first_scan_at, customs_held_at, "
         "import_cleared_at, delivered_at, current_tag, is_delivered, is_shipped_late, "
         "transit_days, order_to_delivery_days "
-        "from marts.fct_shipments where tracking_number = '1Z001'",
+        "from marts.fct_shipment_journeys where tracking_number = '1Z001'",
     )
     assert row == (
         datetime(2024, 3, 1, 12),
@@ -491,7 +484,8 @@ def test_shipment_milestones(warehouse):
         Decimal("4.58"),
     )
     late = one(
-        warehouse, "select is_shipped_late from marts.fct_shipments where tracking_number = '1Z003'"
+        warehouse,
+        "select is_shipped_late from marts.fct_shipment_journeys where tracking_number = '1Z003'",
     )
     assert late == (True,)
 
@@ -554,21 +548,12 @@ def test_late_and_out_of_order_checkpoints_show_in_the_marts_at_the_next_build(t
     """A later delivery carrying an earlier checkpoint and a delivery: the next build has both."""
     settings = Settings(home=tmp_path)
     write_fixture_lake(settings.lake)
-    export_reference(settings.lake)
-    settings.build_dir.mkdir()
 
     def build_and_read() -> tuple:
-        result = subprocess.run(
-            [str(DBT), "build", "--project-dir", str(DBT_PROJECT_DIR)],
-            env=dbt_env(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stdout[-3000:]
+        build(settings)
         with duckdb.connect(str(settings.build_path), read_only=True) as con:
             return con.execute(
-                "select first_scan_at, delivered_at, current_tag from marts.fct_shipments"
+                "select first_scan_at, delivered_at, current_tag from marts.fct_shipment_journeys"
                 " where tracking_number = '1Z004'"
             ).fetchone()
 

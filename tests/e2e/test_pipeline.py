@@ -83,15 +83,19 @@ def test_published_marts_count_what_the_simulator_generated(home: Path, first_ru
     db = settings.serving_path
     assert count(db, "fct_orders") == manifest["orders"]
     assert count(db, "fct_orders", "order_status = 'cancelled'") == manifest["cancelled_orders"]
-    assert count(db, "fct_shipments") == manifest["shipments"]
-    assert count(db, "fct_shipments", "delivered_at is not null") == manifest["delivered_shipments"]
+    assert count(db, "fct_shipment_journeys") == manifest["shipments"]
+    assert (
+        count(db, "fct_shipment_journeys", "delivered_at is not null")
+        == manifest["delivered_shipments"]
+    )
     assert count(db, "fct_customs_declarations") == manifest["declarations"]
     with duckdb.connect(str(db), read_only=True) as con:
         lane_total = con.execute(
             "select sum(shipments) from marts.fct_carrier_lane_performance"
         ).fetchone()[0]
         handed = con.execute(
-            "select count(*) from marts.fct_shipments where handed_to_carrier_at is not null"
+            "select count(*) from marts.fct_shipment_journeys"
+            " where handed_to_carrier_at is not null"
         ).fetchone()[0]
     assert lane_total == handed > 0
     # Every delivered row reached the lake exactly once, as the ledger says.

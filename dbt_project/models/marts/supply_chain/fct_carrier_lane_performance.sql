@@ -9,7 +9,7 @@ with
 
 shipments as (
 
-    select * from {{ ref('fct_shipments') }}
+    select * from {{ ref('fct_shipment_journeys') }}
 
 ),
 
