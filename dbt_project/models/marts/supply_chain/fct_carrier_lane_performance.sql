@@ -50,9 +50,9 @@ lane_weeks as (
         sum(case when is_on_time then 1 else 0 end) as on_time_shipments,
         sum(case when is_shipped_late then 1 else 0 end) as late_shipments,
 
-        percentile_cont(0.5) within group (order by delivered_transit_days) as transit_days_p50,
-        percentile_cont(0.9) within group (order by delivered_transit_days) as transit_days_p90,
-        percentile_cont(0.95) within group (order by delivered_transit_days) as transit_days_p95
+        {{ percentile("delivered_transit_days", 0.5) }} as transit_days_p50,
+        {{ percentile("delivered_transit_days", 0.9) }} as transit_days_p90,
+        {{ percentile("delivered_transit_days", 0.95) }} as transit_days_p95
 
     from handed_to_carrier
 
