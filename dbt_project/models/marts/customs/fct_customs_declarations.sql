@@ -1,3 +1,15 @@
+{#
+    One row per import declaration with its clearance milestones, its values in EUR and USD and
+    its de minimis eligibility on the declaration day.
+
+    FX: ECB reference rates of the declaration day (UTC), or of the latest earlier fixing on
+    weekends and TARGET holidays (int_ecb_rates_filled_to_days). De minimis: the
+    de_minimis_thresholds row of the destination (or of the EU for member states) in force on
+    the declaration day, a row for the declaration's origin country taking precedence over a row
+    for every origin; the declared value, converted to the threshold currency, is eligible when
+    it does not exceed the threshold (inclusive).
+#}
+
 with
 
 declarations as (
@@ -12,28 +24,189 @@ clearances as (
 
 ),
 
+countries as (
+
+    select * from {{ ref('dim_countries') }}
+
+),
+
+de_minimis_thresholds as (
+
+    select * from {{ ref('de_minimis_thresholds') }}
+
+),
+
+daily_rates as (
+
+    select * from {{ ref('int_ecb_rates_filled_to_days') }}
+
+),
+
+dated_declarations as (
+
+    select
+
+        declarations.*,
+        {{ dbt.cast('declarations.declared_at', 'date') }} as declaration_date,
+        coalesce(countries.is_eu, false) as is_eu_destination
+
+    from declarations
+
+    left join countries
+        on declarations.destination_country = countries.iso2
+
+),
+
+matching_thresholds as (
+
+    select
+
+        dated_declarations.declaration_id,
+        de_minimis_thresholds.de_minimis_threshold_id,
+        de_minimis_thresholds.duty_threshold_amount,
+        de_minimis_thresholds.tax_threshold_amount,
+        de_minimis_thresholds.threshold_currency,
+
+        row_number() over (
+            partition by dated_declarations.declaration_id
+            order by
+                case when de_minimis_thresholds.origin_country is null then 1 else 0 end,
+                de_minimis_thresholds.effective_from desc
+        ) as precedence
+
+    from dated_declarations
+
+    inner join de_minimis_thresholds
+        on
+            (
+                de_minimis_thresholds.destination = dated_declarations.destination_country
+                or (
+                    de_minimis_thresholds.destination = 'EU'
+                    and dated_declarations.is_eu_destination
+                )
+            )
+            and (
+                de_minimis_thresholds.origin_country is null
+                or de_minimis_thresholds.origin_country = dated_declarations.origin_country
+            )
+            and dated_declarations.declaration_date >= de_minimis_thresholds.effective_from
+            and (
+                de_minimis_thresholds.effective_to is null
+                or dated_declarations.declaration_date <= de_minimis_thresholds.effective_to
+            )
+
+),
+
+converted as (
+
+    select
+
+        dated_declarations.*,
+
+        matching_thresholds.de_minimis_threshold_id,
+        matching_thresholds.duty_threshold_amount,
+        matching_thresholds.tax_threshold_amount,
+        matching_thresholds.threshold_currency,
+
+        declaration_rates.rate_date as fx_rate_date,
+        declaration_rates.per_eur as currency_per_eur,
+        usd_rates.per_eur as usd_per_eur,
+
+        case
+            when dated_declarations.currency = matching_thresholds.threshold_currency
+                then dated_declarations.declared_value
+            else {{ dbt.cast(
+                'round(dated_declarations.declared_value / declaration_rates.per_eur'
+                ~ ' * threshold_rates.per_eur, 2)',
+                'decimal(18, 2)'
+            ) }}
+        end as value_in_threshold_currency
+
+    from dated_declarations
+
+    left join matching_thresholds
+        on
+            dated_declarations.declaration_id = matching_thresholds.declaration_id
+            and matching_thresholds.precedence = 1
+
+    left join daily_rates as declaration_rates
+        on
+            dated_declarations.currency = declaration_rates.currency
+            and dated_declarations.declaration_date = declaration_rates.date_day
+
+    left join daily_rates as threshold_rates
+        on
+            matching_thresholds.threshold_currency = threshold_rates.currency
+            and dated_declarations.declaration_date = threshold_rates.date_day
+
+    left join daily_rates as usd_rates
+        on
+            usd_rates.currency = 'USD'
+            and dated_declarations.declaration_date = usd_rates.date_day
+
+),
+
 final as (
 
     select
 
         ----------  ids
-        declarations.declaration_id,
-        declarations.tracking_number,
-        declarations.order_id,
+        converted.declaration_id,
+        converted.tracking_number,
+        converted.order_id,
 
         ---------- declaration
-        declarations.broker,
-        declarations.hs_code,
-        substring(declarations.hs_code, 1, 2) as hs_chapter,
-        declarations.goods_description,
-        declarations.incoterm,
-        declarations.origin_country,
-        declarations.destination_country,
-        declarations.currency,
-        declarations.declared_value,
-        declarations.duty_amount,
-        declarations.vat_amount,
-        declarations.declared_at,
+        converted.broker,
+        converted.hs_code,
+        substring(converted.hs_code, 1, 2) as hs_chapter,
+        converted.goods_description,
+        converted.incoterm,
+        converted.origin_country,
+        converted.destination_country,
+        converted.currency,
+        converted.declared_value,
+        converted.duty_amount,
+        converted.vat_amount,
+        converted.declared_at,
+        converted.declaration_date,
+
+        ---------- values in EUR and USD (ECB rate of the declaration day or the latest before)
+        converted.fx_rate_date,
+        converted.currency_per_eur,
+        converted.usd_per_eur,
+        {%- for amount in ['declared_value', 'duty_amount', 'vat_amount'] %}
+        {{ dbt.cast('round(converted.' ~ amount ~ ' / converted.currency_per_eur, 2)', 'decimal(18, 2)') }}
+            as {{ amount }}_eur,
+        {{ dbt.cast(
+            'round(converted.' ~ amount ~ ' / converted.currency_per_eur * converted.usd_per_eur, 2)',
+            'decimal(18, 2)'
+        ) }} as {{ amount }}_usd,
+        {%- endfor %}
+
+        ---------- de minimis on the declaration day
+        converted.de_minimis_threshold_id,
+        converted.threshold_currency,
+        converted.value_in_threshold_currency,
+        converted.duty_threshold_amount,
+        converted.tax_threshold_amount,
+        case
+            when converted.duty_threshold_amount is null then false
+            else converted.value_in_threshold_currency <= converted.duty_threshold_amount
+        end as is_duty_de_minimis,
+        case
+            when converted.tax_threshold_amount is null then false
+            else converted.value_in_threshold_currency <= converted.tax_threshold_amount
+        end as is_tax_de_minimis,
+        (
+            case
+                when converted.duty_threshold_amount is null then false
+                else converted.value_in_threshold_currency <= converted.duty_threshold_amount
+            end
+            or case
+                when converted.tax_threshold_amount is null then false
+                else converted.value_in_threshold_currency <= converted.tax_threshold_amount
+            end
+        ) as is_de_minimis,
 
         ---------- clearance milestones (UTC)
         clearances.lodged_at,
@@ -41,6 +214,7 @@ final as (
         clearances.inspected_at,
         clearances.released_at,
         clearances.held_at is not null as was_held,
+        clearances.inspected_at is not null as was_inspected,
 
         {{ dbt.cast(
             dbt.datediff('clearances.lodged_at', 'clearances.released_at', 'second') ~ ' / 3600.0',
@@ -52,10 +226,10 @@ final as (
         clearances.current_status_at,
         coalesce(clearances.clearance_event_count, 0) as clearance_event_count
 
-    from declarations
+    from converted
 
     left join clearances
-        on declarations.declaration_id = clearances.declaration_id
+        on converted.declaration_id = clearances.declaration_id
 
 )
 

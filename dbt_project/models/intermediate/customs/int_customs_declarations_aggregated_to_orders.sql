@@ -1,0 +1,36 @@
+{#
+    One row per order with import declarations: how many, and their duty and VAT summed in the
+    declaration currency. Declarations of one order in different currencies would give two rows
+    for the order and fail its unique test instead of being added up across currencies.
+#}
+
+with
+
+declarations as (
+
+    select * from {{ ref('stg_customs__declarations') }}
+
+),
+
+final as (
+
+    select
+
+        order_id,
+        currency,
+
+        count(*) as declaration_count,
+        sum(declared_value) as declared_value,
+        sum(duty_amount) as duty_amount,
+        sum(vat_amount) as vat_amount,
+        min(declared_at) as first_declared_at
+
+    from declarations
+
+    where order_id is not null
+
+    group by 1, 2
+
+)
+
+select * from final

@@ -1,0 +1,462 @@
+{#
+    Landed cost per order line of placed (not cancelled) orders: goods + freight + insurance +
+    duty + VAT + fees, in the order currency and in EUR and USD at the ECB rate of the order day
+    (or the latest earlier fixing on weekends and TARGET holidays).
+
+    Goods come from the order lines; duty and VAT from the order's import declarations
+    (converted to the order currency at the order-day rate when the declaration currency
+    differs). Freight, insurance and broker fees are not in any feed: they are estimated from the
+    landed_cost_rate_card seed (is_*_estimated). Order-level charges are allocated to the lines
+    by goods-value share, rounded to cents, and the line with the largest value (then the lowest
+    line number) takes the rounding remainder so that the lines add up exactly to the order.
+#}
+
+{%- set allocated = ['freight', 'duty', 'vat', 'fee'] -%}
+{%- set components = ['goods_value', 'freight_amount', 'insurance_amount', 'duty_amount', 'vat_amount', 'fee_amount'] -%}
+
+with
+
+order_lines as (
+
+    select * from {{ ref('stg_marketplace__order_lines') }}
+
+),
+
+shipments as (
+
+    select * from {{ ref('fct_shipment_journeys') }}
+
+),
+
+order_declarations as (
+
+    select * from {{ ref('int_customs_declarations_aggregated_to_orders') }}
+
+),
+
+rate_card as (
+
+    select * from {{ ref('landed_cost_rate_card') }}
+
+),
+
+daily_rates as (
+
+    select * from {{ ref('int_ecb_rates_filled_to_days') }}
+
+),
+
+placed_lines as (
+
+    select
+
+        order_line_id,
+        order_id,
+        line_number,
+        platform,
+        seller_id,
+        sku,
+        hs_code,
+        currency,
+        ship_from_country,
+        ship_to_country,
+        ordered_at,
+        {{ dbt.cast('ordered_at', 'date') }} as order_date,
+        quantity,
+        unit_price,
+        {{ dbt.cast('quantity * unit_price', 'decimal(18, 2)') }} as goods_value,
+        case when ship_from_country = ship_to_country then 'domestic' else 'cross_border' end
+            as zone
+
+    from order_lines
+
+    where order_status != 'cancelled'
+
+),
+
+orders as (
+
+    select
+
+        order_id,
+        currency,
+        order_date,
+        zone,
+        sum(goods_value) as order_goods_value,
+        count(*) as line_count
+
+    from placed_lines
+
+    group by 1, 2, 3, 4
+
+),
+
+order_rates as (
+
+    select
+
+        orders.order_id,
+        order_rates.rate_date as fx_rate_date,
+        order_rates.per_eur as currency_per_eur,
+        usd_rates.per_eur as usd_per_eur
+
+    from orders
+
+    left join daily_rates as order_rates
+        on
+            orders.currency = order_rates.currency
+            and orders.order_date = order_rates.date_day
+
+    left join daily_rates as usd_rates
+        on
+            usd_rates.currency = 'USD'
+            and orders.order_date = usd_rates.date_day
+
+),
+
+{# One parcel per tracked shipment; an order not yet tracked is charged one parcel of unknown carrier and service. #}
+parcels as (
+
+    select
+
+        orders.order_id,
+        orders.order_date,
+        orders.zone,
+        shipments.tracking_number,
+        shipments.carrier,
+        shipments.service
+
+    from orders
+
+    left join shipments
+        on orders.order_id = shipments.order_id
+
+),
+
+{# The most specific rate card row per charge: carrier, then service, then zone. #}
+parcel_freight_rates as (
+
+    select
+
+        parcels.order_id,
+        parcels.tracking_number,
+        rate_card.amount,
+        rate_card.currency,
+
+        row_number() over (
+            partition by parcels.order_id, parcels.tracking_number
+            order by
+                case when rate_card.carrier is null then 1 else 0 end,
+                case when rate_card.service is null then 1 else 0 end,
+                case when rate_card.zone is null then 1 else 0 end
+        ) as specificity_rank
+
+    from parcels
+
+    inner join rate_card
+        on
+            rate_card.charge_type = 'freight'
+            and (rate_card.carrier is null or rate_card.carrier = parcels.carrier)
+            and (rate_card.service is null or rate_card.service = parcels.service)
+            and (rate_card.zone is null or rate_card.zone = parcels.zone)
+            and parcels.order_date >= rate_card.effective_from
+            and (rate_card.effective_to is null or parcels.order_date <= rate_card.effective_to)
+
+),
+
+order_rate_card as (
+
+    select
+
+        orders.order_id,
+        rate_card.charge_type,
+        rate_card.amount,
+        rate_card.currency,
+
+        row_number() over (
+            partition by orders.order_id, rate_card.charge_type
+            order by case when rate_card.zone is null then 1 else 0 end
+        ) as specificity_rank
+
+    from orders
+
+    inner join rate_card
+        on
+            rate_card.charge_type in ('insurance', 'broker_fee')
+            and (rate_card.zone is null or rate_card.zone = orders.zone)
+            and orders.order_date >= rate_card.effective_from
+            and (rate_card.effective_to is null or orders.order_date <= rate_card.effective_to)
+
+),
+
+order_freight as (
+
+    select
+
+        parcel_freight_rates.order_id,
+        count(*) as parcel_count,
+        sum(
+            case
+                when parcel_freight_rates.currency = orders.currency then parcel_freight_rates.amount
+                else round(
+                    parcel_freight_rates.amount / freight_rates.per_eur * order_rates.currency_per_eur, 2
+                )
+            end
+        ) as freight_amount
+
+    from parcel_freight_rates
+
+    inner join orders
+        on parcel_freight_rates.order_id = orders.order_id
+
+    inner join order_rates
+        on parcel_freight_rates.order_id = order_rates.order_id
+
+    left join daily_rates as freight_rates
+        on
+            parcel_freight_rates.currency = freight_rates.currency
+            and orders.order_date = freight_rates.date_day
+
+    where parcel_freight_rates.specificity_rank = 1
+
+    group by 1
+
+),
+
+{# Rate card amounts converted to the order currency at the order-day rate. #}
+order_charges as (
+
+    select
+
+        orders.order_id,
+        orders.order_goods_value,
+        orders.line_count,
+        order_rates.fx_rate_date,
+        order_rates.currency_per_eur,
+        order_rates.usd_per_eur,
+
+        coalesce(freight.freight_amount, 0) as freight_amount,
+        coalesce(freight.parcel_count, 0) as parcel_count,
+        coalesce(insurance.amount, 0) as insurance_rate,
+        coalesce(order_declarations.declaration_count, 0) as declaration_count,
+        order_declarations.order_id is not null as has_customs_declaration,
+
+        case
+            when order_declarations.order_id is null then 0
+            when order_declarations.currency = orders.currency then order_declarations.duty_amount
+            else round(
+                order_declarations.duty_amount / declaration_rates.per_eur * order_rates.currency_per_eur, 2
+            )
+        end as duty_amount,
+
+        case
+            when order_declarations.order_id is null then 0
+            when order_declarations.currency = orders.currency then order_declarations.vat_amount
+            else round(
+                order_declarations.vat_amount / declaration_rates.per_eur * order_rates.currency_per_eur, 2
+            )
+        end as vat_amount,
+
+        case
+            when broker_fee.amount is null or order_declarations.order_id is null then 0
+            when broker_fee.currency = orders.currency
+                then order_declarations.declaration_count * broker_fee.amount
+            else round(
+                order_declarations.declaration_count * broker_fee.amount
+                / broker_fee_rates.per_eur * order_rates.currency_per_eur, 2
+            )
+        end as fee_amount
+
+    from orders
+
+    left join order_rates
+        on orders.order_id = order_rates.order_id
+
+    left join order_freight as freight
+        on orders.order_id = freight.order_id
+
+    left join order_rate_card as insurance
+        on
+            orders.order_id = insurance.order_id
+            and insurance.charge_type = 'insurance'
+            and insurance.specificity_rank = 1
+
+    left join order_rate_card as broker_fee
+        on
+            orders.order_id = broker_fee.order_id
+            and broker_fee.charge_type = 'broker_fee'
+            and broker_fee.specificity_rank = 1
+
+    left join daily_rates as broker_fee_rates
+        on
+            broker_fee.currency = broker_fee_rates.currency
+            and orders.order_date = broker_fee_rates.date_day
+
+    left join order_declarations
+        on orders.order_id = order_declarations.order_id
+
+    left join daily_rates as declaration_rates
+        on
+            order_declarations.currency = declaration_rates.currency
+            and orders.order_date = declaration_rates.date_day
+
+),
+
+shares as (
+
+    select
+
+        placed_lines.*,
+        order_charges.fx_rate_date,
+        order_charges.currency_per_eur,
+        order_charges.usd_per_eur,
+        order_charges.parcel_count,
+        order_charges.declaration_count,
+        order_charges.has_customs_declaration,
+        order_charges.insurance_rate,
+        {%- for charge in allocated %}
+        order_charges.{{ charge }}_amount as order_{{ charge }}_amount,
+        {%- endfor %}
+
+        case
+            when order_charges.order_goods_value > 0
+                then {{ dbt.cast('placed_lines.goods_value', 'double precision') }}
+                / order_charges.order_goods_value
+            else 1.0 / order_charges.line_count
+        end as value_share,
+
+        row_number() over (
+            partition by placed_lines.order_id
+            order by placed_lines.goods_value desc, placed_lines.line_number
+        ) as remainder_rank
+
+    from placed_lines
+
+    inner join order_charges
+        on placed_lines.order_id = order_charges.order_id
+
+),
+
+rounded_shares as (
+
+    select
+
+        shares.*,
+        {%- for charge in allocated %}
+        round(order_{{ charge }}_amount * value_share, 2) as rounded_{{ charge }}_share,
+        {%- endfor %}
+        round(goods_value * insurance_rate, 2) as rounded_insurance
+
+    from shares
+
+),
+
+allocated as (
+
+    select
+
+        rounded_shares.*,
+        {%- for charge in allocated %}
+        {{ dbt.cast(
+            'case when remainder_rank = 1 then order_' ~ charge ~ '_amount - (sum(rounded_'
+            ~ charge ~ '_share) over (partition by order_id) - rounded_' ~ charge
+            ~ '_share) else rounded_' ~ charge ~ '_share end',
+            'decimal(18, 2)'
+        ) }} as {{ charge }}_amount,
+        {%- endfor %}
+        {{ dbt.cast('coalesce(rounded_insurance, 0)', 'decimal(18, 2)') }} as insurance_amount
+
+    from rounded_shares
+
+),
+
+converted as (
+
+    select
+
+        allocated.*,
+        {%- for component in components %}
+        {{ dbt.cast('round(' ~ component ~ ' / currency_per_eur, 2)', 'decimal(18, 2)') }}
+            as {{ component }}_eur,
+        {{ dbt.cast('round(' ~ component ~ ' / currency_per_eur * usd_per_eur, 2)', 'decimal(18, 2)') }}
+            as {{ component }}_usd{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from allocated
+
+),
+
+final as (
+
+    select
+
+        ----------  ids
+        order_line_id,
+        order_id,
+        line_number,
+        platform,
+        seller_id,
+        sku,
+        hs_code,
+
+        ---------- order
+        ordered_at,
+        order_date,
+        ship_from_country,
+        ship_to_country,
+        zone = 'cross_border' as is_cross_border,
+        quantity,
+        unit_price,
+        currency,
+        {{ dbt.cast('value_share', 'double precision') }} as value_share,
+
+        ---------- landed cost in the order currency
+        goods_value,
+        freight_amount,
+        insurance_amount,
+        duty_amount,
+        vat_amount,
+        fee_amount,
+        {{ dbt.cast(
+            'goods_value + freight_amount + insurance_amount + duty_amount + vat_amount + fee_amount',
+            'decimal(18, 2)'
+        ) }} as landed_cost,
+
+        ---------- provenance
+        {{ dbt.cast('parcel_count', dbt.type_int()) }} as parcel_count,
+        {{ dbt.cast('declaration_count', dbt.type_int()) }} as declaration_count,
+        has_customs_declaration,
+        true as is_freight_estimated,
+        true as is_insurance_estimated,
+        true as is_fee_estimated,
+
+        ---------- FX: ECB rate of the order day or the latest earlier fixing
+        fx_rate_date,
+        currency_per_eur,
+        usd_per_eur,
+
+        ---------- landed cost in EUR
+        {%- for component in components %}
+        {{ component }}_eur,
+        {%- endfor %}
+        {{ dbt.cast(
+            'goods_value_eur + freight_amount_eur + insurance_amount_eur + duty_amount_eur'
+            ~ ' + vat_amount_eur + fee_amount_eur',
+            'decimal(18, 2)'
+        ) }} as landed_cost_eur,
+
+        ---------- landed cost in USD
+        {%- for component in components %}
+        {{ component }}_usd,
+        {%- endfor %}
+        {{ dbt.cast(
+            'goods_value_usd + freight_amount_usd + insurance_amount_usd + duty_amount_usd'
+            ~ ' + vat_amount_usd + fee_amount_usd',
+            'decimal(18, 2)'
+        ) }} as landed_cost_usd
+
+    from converted
+
+)
+
+select * from final
