@@ -16,6 +16,10 @@ published (see ../shared/data/README.md, section 2) has quirks handled here:
   text stays in the amount column and fails its cast (a row error).
 - `Shipment Mode` `N/A` and `Vendor INCO Term` `N/A - From RDC` (goods from a regional
   distribution centre, see fulfill_via) land as null.
+- `PO Sent to Vendor Date` and `PQ First Sent to Client Date` (optional columns: a file without
+  them lands nulls) hold `2-Jun-06` or `3/19/10` (M/D/YY) dates, or a text saying there is no
+  date (`N/A - From RDC`, `Date Not Captured`, `Pre-PQ Process`), which lands as null; any other
+  text fails the date cast.
 - Country names (`Congo, DRC`, `Côte d'Ivoire`, `Swaziland`, ...) are mapped to ISO alpha-2
   through countries.csv (`name`, `unterm_short_name`, apostrophes and case normalised) and the
   alias table below; an unknown name is a row error.
@@ -65,6 +69,8 @@ CONTRACT = Contract(
         Column("freight_note", "string", required=False),
         Column("freight_ref_scms_id", "int", required=False),
         Column("insurance_usd", "float", required=False),
+        Column("po_sent_to_vendor_date", "date", required=False),
+        Column("pq_first_sent_to_client_date", "date", required=False),
     ),
 )
 
@@ -90,6 +96,14 @@ SOURCE_COLUMNS = {
     "Freight Cost (USD)": "freight_cost_usd",
     "Line Item Insurance (USD)": "insurance_usd",
 }
+# Optional source columns: absent from the header, they land as nulls.
+OPTIONAL_SOURCE_COLUMNS = {
+    "PO Sent to Vendor Date": "po_sent_to_vendor_date",
+    "PQ First Sent to Client Date": "pq_first_sent_to_client_date",
+}
+OPTIONAL_DATE_COLUMNS = tuple(OPTIONAL_SOURCE_COLUMNS.values())
+# Texts of the optional date columns that say there is no date.
+NO_DATE_TEXTS = {"N/A - From RDC", "Date Not Captured", "Pre-PQ Process"}
 DATE_COLUMNS = ("scheduled_delivery_date", "delivered_to_client_date", "delivery_recorded_date")
 NULL_TEXTS = {"shipment_mode": {"N/A"}, "vendor_incoterm": {"N/A - From RDC"}}
 # SCMS country names that are neither a CLDR nor a UNTERM short name in countries.csv.
@@ -130,11 +144,20 @@ def country_lookup() -> dict[str, str]:
     return table
 
 
-def _date(text: str) -> str:
-    try:
-        return datetime.strptime(text.strip(), "%d-%b-%y").date().isoformat()
-    except ValueError:
-        return text  # fails the contract's date cast, naming the raw value
+def _date(text: str, formats: tuple[str, ...] = ("%d-%b-%y",)) -> str:
+    for fmt in formats:
+        try:
+            return datetime.strptime(text.strip(), fmt).date().isoformat()
+        except ValueError:
+            continue
+    return text  # fails the contract's date cast, naming the raw value
+
+
+def _optional_date(text: str) -> str:
+    """A PO / PQ date: `2-Jun-06` or `3/19/10`; a no-date text is empty (null)."""
+    if text.strip() in NO_DATE_TEXTS:
+        return ""
+    return _date(text, ("%d-%b-%y", "%m/%d/%y"))
 
 
 def _amount(text: str, notes: dict[str, str]) -> tuple[str, str | None, str | None]:
@@ -176,6 +199,7 @@ def read_scms(path: Path, source_file: str) -> pl.DataFrame:
                 f"found {', '.join(header)}"
             )
         index = {SOURCE_COLUMNS[c]: header.index(c) for c in SOURCE_COLUMNS}
+        index |= {c: header.index(h) for h, c in OPTIONAL_SOURCE_COLUMNS.items() if h in header}
         columns: dict[str, list[str | None]] = {c: [] for c in CONTRACT.names}
         columns["_error_destination_country"] = []
         lines: list[int] = []
@@ -190,6 +214,8 @@ def read_scms(path: Path, source_file: str) -> pl.DataFrame:
             row = {c: record[i] for c, i in index.items()}
             for column in DATE_COLUMNS:
                 row[column] = _date(row[column])
+            for column in OPTIONAL_DATE_COLUMNS:
+                row[column] = _optional_date(row.get(column, ""))
             for column, nulls in NULL_TEXTS.items():
                 if row[column].strip() in nulls:
                     row[column] = ""

@@ -1,7 +1,14 @@
 {#
     One row per shipment (tracking_number): the first time each milestone checkpoint was seen,
-    and the latest checkpoint as the current status. Shipment attributes (carrier, service,
-    order, countries) are taken from the latest checkpoint.
+    the latest checkpoint as the current status, and the return and lost evidence. Shipment
+    attributes (carrier, service, order, countries) are taken from the latest checkpoint.
+
+    Returned: a checkpoint whose message says return to sender / shipper (the IFTSTA RTS code
+    and the carriers' texts map to the generic Exception_001, so the message is the evidence).
+    A Delivered checkpoint after the return is the delivery back to the sender, not to the buyer.
+    Lost scan: an Exception checkpoint whose message says lost (IFTSTA 49 and carrier texts).
+    as_of_date is the lake's newest tracking delivery day, the clock that "no scan for N days"
+    is measured against.
 #}
 
 with
@@ -9,6 +16,32 @@ with
 tracking_events as (
 
     select * from {{ ref('int_tracking_events_deduplicated') }}
+
+),
+
+classified as (
+
+    select
+
+        *,
+
+        lower(coalesce(message, '')) like '%return% to sender%'
+        or lower(coalesce(message, '')) like '%return% to shipper%' as is_return_scan,
+
+        tag = 'Exception'
+        and (
+            lower(coalesce(message, '')) like 'lost%'
+            or lower(coalesce(message, '')) like '% lost%'
+        ) as is_lost_scan
+
+    from tracking_events
+
+),
+
+lake as (
+
+    select max(delivery_date) as as_of_date
+    from tracking_events
 
 ),
 
@@ -25,12 +58,19 @@ milestones as (
         min(case when subtag = 'Exception_004' then event_at end) as customs_held_at,
         min(case when subtag = 'InTransit_005' then event_at end) as import_cleared_at,
         min(case when tag = 'OutForDelivery' then event_at end) as out_for_delivery_at,
-        min(case when tag = 'Delivered' then event_at end) as delivered_at,
+        min(case when tag = 'Delivered' then event_at end) as first_delivered_at,
+        min(case when is_return_scan then event_at end) as returned_at,
+        min(case when is_lost_scan then event_at end) as lost_scan_at,
+
+        max(
+            case when tag = 'Exception' and coalesce(subtag, '') != 'Exception_004' then 1 else 0 end
+        ) as exception_flag,
 
         min(event_at) as first_event_at,
+        max(delivery_date) as last_delivery_date,
         count(*) as event_count
 
-    from tracking_events
+    from classified
 
     group by 1
 
@@ -77,13 +117,23 @@ final as (
         milestones.customs_held_at,
         milestones.import_cleared_at,
         milestones.out_for_delivery_at,
-        milestones.delivered_at,
+        case
+            when
+                milestones.returned_at is null
+                or milestones.first_delivered_at < milestones.returned_at
+                then milestones.first_delivered_at
+        end as delivered_at,
+        milestones.returned_at,
+        milestones.lost_scan_at,
+        milestones.exception_flag = 1 as has_exception,
         milestones.first_event_at,
 
         latest_events.current_tag,
         latest_events.current_subtag,
         latest_events.current_event_at,
-        milestones.event_count
+        milestones.event_count,
+        milestones.last_delivery_date,
+        lake.as_of_date
 
     from milestones
 
@@ -91,6 +141,8 @@ final as (
         on
             milestones.tracking_number = latest_events.tracking_number
             and latest_events.recency_rank = 1
+
+    cross join lake
 
 )
 

@@ -1,3 +1,40 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='shipment_id',
+        on_schema_change='fail',
+    )
+}}
+
+{#- (from, to, column): hours between milestones, decimal(18, 2), null when either is missing -#}
+{%- set durations = [
+    ('ordered_at', 'handed_to_carrier_at', 'ordered_to_handed_over_hours'),
+    ('handed_to_carrier_at', 'arrived_destination_at', 'handed_over_to_arrived_destination_hours'),
+    ('arrived_destination_at', 'import_cleared_at', 'arrived_destination_to_import_cleared_hours'),
+    ('import_cleared_at', 'out_for_delivery_at', 'import_cleared_to_out_for_delivery_hours'),
+    ('out_for_delivery_at', 'delivered_at', 'out_for_delivery_to_delivered_hours'),
+    ('ordered_at', 'first_scan_at', 'first_mile_hours'),
+    ('out_for_delivery_at', 'delivered_at', 'last_mile_hours'),
+] -%}
+
+{#
+    One row per shipment, from two source systems:
+    - crossdock: the carriers' tracking checkpoints (one shipment per tracking_number) with the
+      order's promises;
+    - scms: the real USAID SCMS delivery history (one shipment per ASN/DN number), where the
+      shipment mode is the service, the country the destination, the scheduled date the
+      promise and the PO sent to the vendor the order.
+
+    Incremental (delete+insert by shipment_id). Reprocessed at each build:
+    - crossdock shipments with a checkpoint delivered on or after (newest last_delivery_date
+      already built - shipment_journeys_lookback_days), or whose order had a line delivered
+      in that window, or not yet delivered / returned / lost (their lost-by-silence status
+      moves with the lake's clock);
+    - every SCMS shipment (a one-off history file of a few thousand shipments).
+    Everything else is final, so an incremental build equals a full refresh of the same lake.
+#}
+
 with
 
 shipments as (
@@ -12,19 +49,203 @@ orders as (
 
 ),
 
-joined as (
+scms_shipments as (
+
+    select * from {{ ref('int_scms_shipment_lines_aggregated_to_shipments') }}
+
+),
+
+{% if is_incremental() %}
+
+order_lines as (
+
+    select * from {{ ref('stg_marketplace__order_lines') }}
+
+),
+
+built as (
+
+    select
+        {{ dbt.cast(
+            dbt.dateadd(
+                'day',
+                -1 * var('shipment_journeys_lookback_days', 3),
+                'max(last_delivery_date)'
+            ),
+            'date'
+        ) }} as reprocess_from
+    from {{ this }}
+    where source_system = 'crossdock'
+
+),
+
+touched_shipments as (
+
+    select shipments.tracking_number
+    from shipments
+    cross join built
+    where built.reprocess_from is null or shipments.last_delivery_date >= built.reprocess_from
+
+    union
+
+    select shipments.tracking_number
+    from shipments
+    inner join order_lines
+        on shipments.order_id = order_lines.order_id
+    cross join built
+    where order_lines.delivery_date >= built.reprocess_from
+
+    union
+
+    select tracking_number
+    from {{ this }}
+    where
+        source_system = 'crossdock'
+        and shipment_status not in ('delivered', 'returned', 'lost')
+
+),
+
+{% endif %}
+
+crossdock_shipments as (
 
     select
 
-        shipments.*,
+        'crossdock' as source_system,
+        shipments.tracking_number,
+        {{ dbt.cast('null', dbt.type_string()) }} as asn_dn_number,
+        shipments.order_id,
+        shipments.carrier,
+        shipments.service,
+        shipments.origin_country,
+        shipments.destination_country,
+
         orders.ordered_at,
         orders.ship_by_date,
-        orders.promised_delivery_date
+        orders.promised_delivery_date,
+
+        shipments.label_created_at,
+        shipments.handed_to_carrier_at,
+        shipments.first_scan_at,
+        shipments.arrived_destination_at,
+        shipments.customs_held_at,
+        shipments.import_cleared_at,
+        shipments.out_for_delivery_at,
+        shipments.delivered_at,
+        shipments.returned_at,
+        shipments.lost_scan_at,
+
+        case
+            when shipments.delivered_at is not null or shipments.returned_at is not null
+                then null
+            when shipments.lost_scan_at is not null
+                then 'lost_scan'
+            when
+                {{ dbt.datediff(
+                    dbt.cast('shipments.current_event_at', 'date'),
+                    'shipments.as_of_date',
+                    'day'
+                ) }} > {{ var('lost_after_days', 14) }}
+                then 'no_scan_for_{{ var("lost_after_days", 14) }}_days'
+        end as lost_reason,
+
+        shipments.has_exception,
+        shipments.current_tag,
+        shipments.current_subtag,
+        shipments.current_event_at,
+        shipments.event_count,
+        shipments.last_delivery_date
 
     from shipments
 
     left join orders
         on shipments.order_id = orders.order_id
+
+    {% if is_incremental() %}
+        where shipments.tracking_number in (select tracking_number from touched_shipments)
+    {% endif %}
+
+),
+
+scms as (
+
+    select
+
+        'scms' as source_system,
+        {{ dbt.cast('null', dbt.type_string()) }} as tracking_number,
+        asn_dn_number,
+        {{ dbt.cast('null', dbt.type_string()) }} as order_id,
+        {{ dbt.cast('null', dbt.type_string()) }} as carrier,
+        shipment_mode as service,
+        {{ dbt.cast('null', dbt.type_string()) }} as origin_country,
+        destination_country,
+
+        {{ dbt.cast('po_sent_to_vendor_date', dbt.type_timestamp()) }} as ordered_at,
+        {{ dbt.cast('null', 'date') }} as ship_by_date,
+        scheduled_delivery_date as promised_delivery_date,
+
+        {{ dbt.cast('null', dbt.type_timestamp()) }} as label_created_at,
+        {{ dbt.cast('null', dbt.type_timestamp()) }} as handed_to_carrier_at,
+        {{ dbt.cast('null', dbt.type_timestamp()) }} as first_scan_at,
+        {{ dbt.cast('null', dbt.type_timestamp()) }} as arrived_destination_at,
+        {{ dbt.cast('null', dbt.type_timestamp()) }} as customs_held_at,
+        {{ dbt.cast('null', dbt.type_timestamp()) }} as import_cleared_at,
+        {{ dbt.cast('null', dbt.type_timestamp()) }} as out_for_delivery_at,
+        {{ dbt.cast('delivered_to_client_date', dbt.type_timestamp()) }} as delivered_at,
+        {{ dbt.cast('null', dbt.type_timestamp()) }} as returned_at,
+        {{ dbt.cast('null', dbt.type_timestamp()) }} as lost_scan_at,
+        {{ dbt.cast('null', dbt.type_string()) }} as lost_reason,
+
+        false as has_exception,
+        {{ dbt.cast('null', dbt.type_string()) }} as current_tag,
+        {{ dbt.cast('null', dbt.type_string()) }} as current_subtag,
+        {{ dbt.cast('null', dbt.type_timestamp()) }} as current_event_at,
+        {{ dbt.cast('null', dbt.type_bigint()) }} as event_count,
+        last_delivery_date
+
+    from scms_shipments
+
+),
+
+unioned as (
+
+    select * from crossdock_shipments
+
+    union all
+
+    select * from scms
+
+),
+
+classified as (
+
+    select
+
+        *,
+
+        case
+            when returned_at is not null then 'returned'
+            when delivered_at is not null then 'delivered'
+            when lost_reason is not null then 'lost'
+            when current_subtag = 'Exception_004' then 'held_in_customs'
+            when current_tag = 'Exception' then 'exception'
+            when current_tag = 'AttemptFail' then 'failed_attempt'
+            when current_tag = 'AvailableForPickup' then 'available_for_pickup'
+            when current_tag = 'OutForDelivery' then 'out_for_delivery'
+            when current_tag = 'InfoReceived' then 'label_created'
+            when current_tag = 'Expired' then 'expired'
+            when current_tag = 'Pending' then 'pending'
+            else 'in_transit'
+        end as shipment_status,
+
+        case
+            when lost_reason = 'lost_scan' then lost_scan_at
+            when lost_reason is not null then current_event_at
+        end as lost_at,
+
+        {{ dbt.cast('delivered_at', 'date') }} as delivered_date
+
+    from unioned
 
 ),
 
@@ -33,7 +254,12 @@ final as (
     select
 
         ----------  ids
+        {{ generate_surrogate_key([
+            'source_system', 'coalesce(tracking_number, asn_dn_number)'
+        ]) }} as shipment_id,
+        source_system,
         tracking_number,
+        asn_dn_number,
         order_id,
 
         ---------- shipment
@@ -52,24 +278,38 @@ final as (
         label_created_at,
         handed_to_carrier_at,
         first_scan_at,
+        {{ dbt.cast('null', dbt.type_timestamp()) }} as export_cleared_at,
         arrived_destination_at,
         customs_held_at,
         import_cleared_at,
         out_for_delivery_at,
         delivered_at,
+        returned_at,
+        lost_at,
 
         ---------- current status
+        shipment_status,
+        lost_reason,
         current_tag,
         current_subtag,
         current_event_at,
-        event_count,
+        {{ dbt.cast('event_count', dbt.type_int()) }} as event_count,
+        has_exception,
 
-        ---------- performance
-        delivered_at is not null as is_delivered,
+        ---------- promised vs actual
+        shipment_status = 'delivered' as is_delivered,
+        shipment_status = 'returned' as is_returned,
+        shipment_status = 'lost' as is_lost,
+        delivered_date,
+
+        {{ dbt.cast(
+            dbt.datediff('promised_delivery_date', 'delivered_date', 'day'),
+            dbt.type_int()
+        ) }} as days_late,
 
         case
-            when delivered_at is not null
-                then {{ dbt.cast('delivered_at', 'date') }} <= promised_delivery_date
+            when delivered_date is not null
+                then delivered_date <= promised_delivery_date
         end as is_on_time,
 
         case
@@ -77,6 +317,14 @@ final as (
                 then {{ dbt.cast('handed_to_carrier_at', 'date') }} > ship_by_date
         end as is_shipped_late,
 
+        ---------- consecutive milestones, then first and last mile, hours
+        {% for from_at, to_at, column in durations -%}
+        {{ dbt.cast(
+            dbt.datediff(from_at, to_at, 'second') ~ ' / 3600.0', 'decimal(18, 2)'
+        ) }} as {{ column }},
+        {% endfor %}
+
+        ---------- end to end, days
         {{ dbt.cast(
             dbt.datediff('handed_to_carrier_at', 'delivered_at', 'second') ~ ' / 86400.0',
             'decimal(18, 2)'
@@ -85,9 +333,12 @@ final as (
         {{ dbt.cast(
             dbt.datediff('ordered_at', 'delivered_at', 'second') ~ ' / 86400.0',
             'decimal(18, 2)'
-        ) }} as order_to_delivery_days
+        ) }} as order_to_delivery_days,
 
-    from joined
+        ---------- lineage
+        last_delivery_date
+
+    from classified
 
 )
 
