@@ -30,7 +30,7 @@ final as (
         currency,
         order_status,
         line_count,
-        units,
+        {{ dbt.cast('units', dbt.type_bigint()) }} as units,
         order_value
 
     from orders

@@ -1,0 +1,184 @@
+{#
+    Daily stock per warehouse x SKU with demand, cover and stockouts.
+
+    Rolling measures use a complete date spine (dim_dates) per warehouse x SKU, from its first
+    to its last snapshot, and a ROWS frame over it: with one row per calendar day, 28 rows are
+    28 calendar days on every engine (no RANGE-over-interval frame). The trailing window is the
+    snapshot day and the 27 days before it, cut at the pair's first snapshot (days_in_window).
+#}
+
+{% set trailing_days = 28 %}
+{% set excess_cover_days = 90 %}
+
+with
+
+inventory_snapshots as (
+
+    select * from {{ ref('int_inventory_snapshots_deduplicated') }}
+
+),
+
+warehouse_sales as (
+
+    select * from {{ ref('int_order_lines_aggregated_to_warehouse_days') }}
+
+),
+
+dates as (
+
+    select * from {{ ref('dim_dates') }}
+
+),
+
+warehouse_skus as (
+
+    select
+
+        warehouse_id,
+        warehouse_country,
+        sku,
+        min(snapshot_date) as first_snapshot_date,
+        max(snapshot_date) as last_snapshot_date
+
+    from inventory_snapshots
+
+    group by
+        warehouse_id,
+        warehouse_country,
+        sku
+
+),
+
+spine as (
+
+    select
+
+        warehouse_skus.warehouse_id,
+        warehouse_skus.warehouse_country,
+        warehouse_skus.sku,
+        dates.date_day
+
+    from warehouse_skus
+
+    inner join dates
+        on dates.date_day between warehouse_skus.first_snapshot_date and warehouse_skus.last_snapshot_date
+
+),
+
+daily as (
+
+    select
+
+        spine.warehouse_id,
+        spine.warehouse_country,
+        spine.sku,
+        spine.date_day,
+        inventory_snapshots.inventory_snapshot_id is not null as has_snapshot,
+        inventory_snapshots.on_hand,
+        inventory_snapshots.reserved,
+        inventory_snapshots.inbound,
+        inventory_snapshots.unsellable,
+        coalesce(warehouse_sales.units_sold, 0) as units_sold,
+
+        coalesce(
+            inventory_snapshots.on_hand = 0 and coalesce(warehouse_sales.units_sold, 0) > 0,
+            false
+        ) as is_stockout
+
+    from spine
+
+    left join inventory_snapshots
+        on
+            spine.warehouse_id = inventory_snapshots.warehouse_id
+            and spine.sku = inventory_snapshots.sku
+            and spine.date_day = inventory_snapshots.snapshot_date
+
+    left join warehouse_sales
+        on
+            spine.warehouse_country = warehouse_sales.warehouse_country
+            and spine.sku = warehouse_sales.sku
+            and spine.date_day = warehouse_sales.sale_date
+
+),
+
+rolling as (
+
+    select
+
+        *,
+
+        sum(units_sold) over (
+            partition by warehouse_id, sku
+            order by date_day
+            rows between {{ trailing_days - 1 }} preceding and current row
+        ) as units_sold_trailing,
+
+        count(*) over (
+            partition by warehouse_id, sku
+            order by date_day
+            rows between {{ trailing_days - 1 }} preceding and current row
+        ) as days_in_window,
+
+        sum(case when is_stockout then 1 else 0 end) over (
+            partition by warehouse_id, sku
+            order by date_day
+            rows between {{ trailing_days - 1 }} preceding and current row
+        ) as stockout_days_trailing
+
+    from daily
+
+),
+
+final as (
+
+    select
+
+        ----------  ids
+        {{ generate_surrogate_key(['warehouse_id', 'sku', 'date_day']) }} as inventory_daily_id,
+        date_day as snapshot_date,
+        warehouse_id,
+        warehouse_country,
+        sku,
+
+        ---------- stock (end of day)
+        on_hand,
+        reserved,
+        unsellable,
+        inbound as inbound_in_transit,
+
+        ---------- demand
+        {{ dbt.cast('units_sold', dbt.type_bigint()) }} as units_sold,
+        {{ dbt.cast('units_sold_trailing', dbt.type_bigint()) }} as units_sold_28d,
+        {{ dbt.cast('days_in_window', dbt.type_int()) }} as days_in_window,
+        {{ dbt.cast('units_sold_trailing * 1.0 / days_in_window', 'decimal(18, 4)') }}
+            as avg_daily_units_sold_28d,
+
+        ---------- cover and sell-through
+        case
+            when units_sold_trailing > 0
+                then {{ dbt.cast('on_hand * days_in_window * 1.0 / units_sold_trailing', 'decimal(18, 2)') }}
+        end as days_of_cover,
+
+        case
+            when units_sold_trailing + on_hand > 0
+                then {{ dbt.cast('units_sold_trailing * 1.0 / (units_sold_trailing + on_hand)', 'decimal(9, 4)') }}
+        end as sell_through_rate_28d,
+
+        ---------- flags
+        is_stockout,
+        {{ dbt.cast('stockout_days_trailing', dbt.type_int()) }} as stockout_days_28d,
+
+        -- cover compared exactly, in integers: on_hand / (sold / days) > 90
+        -- <=> on_hand * days > 90 * sold; stock with no demand at all is excess too
+        on_hand > 0 and (
+            units_sold_trailing = 0
+            or on_hand * days_in_window > {{ excess_cover_days }} * units_sold_trailing
+        ) as is_excess
+
+    from rolling
+
+    where has_snapshot
+
+)
+
+select * from final
