@@ -1,32 +1,80 @@
-"""Suites for the supply-chain marts: shipment journeys, events and carrier lanes."""
+"""Suites for the supply-chain marts: shipment events, journeys and carrier lanes."""
 
 from __future__ import annotations
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from quality.suites.common import not_null, suite
+from ingestion.carrier_status import TAGS
+from quality.suites.common import in_set, not_null, suite
+
+SOURCE_SYSTEMS = ["crossdock", "scms"]
+SHIPMENT_STATUSES = [
+    "returned",
+    "delivered",
+    "lost",
+    "held_in_customs",
+    "exception",
+    "failed_attempt",
+    "available_for_pickup",
+    "out_for_delivery",
+    "label_created",
+    "expired",
+    "pending",
+    "in_transit",
+]
+CROSSDOCK = 'source_system == "crossdock"'
+
+
+def _ordered(column_a: str, column_b: str) -> gxe.Expectation:
+    """column_a >= column_b wherever both are present."""
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=column_a, column_B=column_b, or_equal=True, ignore_row_if="either_value_is_missing"
+    )
+
+
+def _rate(column: str) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1)
+
+
+def fct_shipment_events() -> gx.ExpectationSuite:
+    return suite(
+        "marts.fct_shipment_events",
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        *not_null("event_id", "tracking_number", "event_sequence", "event_at", "tag"),
+        gxe.ExpectColumnValuesToBeUnique(column="event_id"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["tracking_number", "event_sequence"]),
+        in_set("tag", list(TAGS)),
+        gxe.ExpectColumnValuesToBeBetween(column="event_sequence", min_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="arrival_rank", min_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="times_delivered", min_value=1),
+        gxe.ExpectColumnValuesToBeInSet(column="is_late_arrival", value_set=[True, False]),
+        gxe.ExpectColumnValuesToBeInSet(column="is_out_of_order", value_set=[True, False]),
+    )
 
 
 def fct_shipment_journeys() -> gx.ExpectationSuite:
     return suite(
         "marts.fct_shipment_journeys",
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
-        *not_null("tracking_number", "order_id", "carrier"),
+        *not_null("shipment_id", "source_system", "shipment_status"),
+        gxe.ExpectColumnValuesToBeUnique(column="shipment_id"),
         gxe.ExpectColumnValuesToBeUnique(column="tracking_number"),
+        in_set("source_system", SOURCE_SYSTEMS),
+        in_set("shipment_status", SHIPMENT_STATUSES),
+        *[
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=c, row_condition=CROSSDOCK, condition_parser="pandas"
+            )
+            for c in ("tracking_number", "order_id", "carrier", "current_tag")
+        ],
+        gxe.ExpectColumnValuesToBeNull(column="export_cleared_at"),  # no feed reports it yet
         gxe.ExpectColumnValuesToBeBetween(column="transit_days", min_value=0, max_value=120),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="delivered_at",
-            column_B="handed_to_carrier_at",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-        ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="first_scan_at",
-            column_B="ordered_at",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-        ),
+        gxe.ExpectColumnValuesToBeBetween(column="first_mile_hours", min_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="last_mile_hours", min_value=0),
+        _ordered("delivered_at", "handed_to_carrier_at"),
+        _ordered("first_scan_at", "ordered_at"),
+        _ordered("handed_to_carrier_at", "first_scan_at"),
     )
 
 
@@ -34,19 +82,26 @@ def fct_carrier_lane_performance() -> gx.ExpectationSuite:
     return suite(
         "marts.fct_carrier_lane_performance",
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        *not_null("lane_week_id", "source_system", "ship_week", "shipments"),
         gxe.ExpectColumnValuesToBeUnique(column="lane_week_id"),
+        in_set("source_system", SOURCE_SYSTEMS),
         gxe.ExpectColumnValuesToBeBetween(column="shipments", min_value=1),
-        gxe.ExpectColumnValuesToBeBetween(column="on_time_rate", min_value=0, max_value=1),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="transit_days_p90",
-            column_B="transit_days_p50",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-        ),
+        *[
+            _rate(c)
+            for c in ("on_time_rate", "late_shipment_rate", "exception_rate", "lost_rate")
+        ],
+        _ordered("transit_days_p90", "transit_days_p50"),
+        _ordered("transit_days_p95", "transit_days_p90"),
+        _ordered("lead_time_days_p90", "lead_time_days_p50"),
+        _ordered("first_mile_hours_p90", "first_mile_hours_p50"),
+        _ordered("last_mile_hours_p90", "last_mile_hours_p50"),
+        _ordered("delivered_shipments", "on_time_shipments"),
+        _ordered("shipments", "delivered_shipments"),
     )
 
 
 SUITES = {
+    "fct_shipment_events": fct_shipment_events,
     "fct_shipment_journeys": fct_shipment_journeys,
     "fct_carrier_lane_performance": fct_carrier_lane_performance,
 }
