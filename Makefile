@@ -11,6 +11,9 @@ export DO_NOT_TRACK := 1
 
 .PHONY: setup run test lint format clean lock bench
 
+# The real SCMS delivery history, delivered into the run when the shared data sets are beside the repo.
+SCMS_FILE ?= $(wildcard $(CURDIR)/../shared/data/scms_delivery_history_dev/SCMS_Delivery_History_Dataset.dev_pre2014.csv.gz)
+
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -20,7 +23,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 run: setup
-	$(BIN)/crossdock run
+	$(BIN)/crossdock run $(if $(SCMS_FILE),--scms-file $(SCMS_FILE))
 
 test: setup
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -61,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--orders-per-day", type=int, default=DEFAULT_ORDERS_PER_DAY)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--no-simulate", action="store_true", help="use what is already in landing/")
+    p.add_argument(
+        "--scms-file",
+        type=Path,
+        default=os.environ.get("CROSSDOCK_SCMS_FILE") or None,
+        help="deliver this SCMS delivery history file into landing/carrier/scms/<start>/ first "
+        "(default: $CROSSDOCK_SCMS_FILE; without it the optional SCMS feed reads as empty)",
+    )
 
     p = sub.add_parser("reference-refresh", help="regenerate shipped reference tables")
     p.add_argument("--shared-data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
@@ -110,7 +118,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from crossdock.pipeline import run, summary
 
         result = run(
-            settings, args.start, args.end, args.orders_per_day, args.seed, not args.no_simulate
+            settings,
+            args.start,
+            args.end,
+            args.orders_per_day,
+            args.seed,
+            not args.no_simulate,
+            scms_file=args.scms_file,
         )
         print(summary(settings, result))
         return 0 if result.success else 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,6 +98,18 @@ def _first_error(run_dir: Path) -> str | None:
     return None
 
 
+def deliver_scms_file(settings: Settings, scms_file: Path, day: date) -> Path:
+    """Deliver the real SCMS history as a partner would: into landing/carrier/scms/<day>/, so the
+    carrier ingest DAG of that day lands it (the ledger skips it when already ingested)."""
+    if not scms_file.is_file():
+        raise FileNotFoundError(f"SCMS file not found: {scms_file}")
+    target = settings.landing / "carrier" / "scms" / day.isoformat() / scms_file.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists() or target.read_bytes() != scms_file.read_bytes():
+        shutil.copyfile(scms_file, target)
+    return target
+
+
 def run(
     settings: Settings,
     start: date = DEFAULT_START,
@@ -104,6 +117,7 @@ def run(
     orders_per_day: int = DEFAULT_ORDERS_PER_DAY,
     seed: int = DEFAULT_SEED,
     simulate: bool = True,
+    scms_file: Path | None = None,
 ) -> RunResult:
     from crossdock.orchestrate import run_through_airflow
 
@@ -118,6 +132,8 @@ def run(
                 settings.landing, start, end, orders_per_day, seed, partner_formats=True
             )
             simulated = {k: v for k, v in vars(manifest).items() if k not in ("files", "faults")}
+        if scms_file is not None:
+            deliver_scms_file(settings, scms_file, start)
         airflow = run_through_airflow(settings, start, end, run_id)
     run_dir = settings.runs_dir / run_id
     passed, total = _gate_counts(run_dir)

@@ -86,10 +86,7 @@ def fct_carrier_lane_performance() -> gx.ExpectationSuite:
         gxe.ExpectColumnValuesToBeUnique(column="lane_week_id"),
         in_set("source_system", SOURCE_SYSTEMS),
         gxe.ExpectColumnValuesToBeBetween(column="shipments", min_value=1),
-        *[
-            _rate(c)
-            for c in ("on_time_rate", "late_shipment_rate", "exception_rate", "lost_rate")
-        ],
+        *[_rate(c) for c in ("on_time_rate", "late_shipment_rate", "exception_rate", "lost_rate")],
         _ordered("transit_days_p90", "transit_days_p50"),
         _ordered("transit_days_p95", "transit_days_p90"),
         _ordered("lead_time_days_p90", "lead_time_days_p50"),
