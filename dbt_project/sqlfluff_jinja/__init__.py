@@ -1,0 +1,30 @@
+"""Jinja stand-ins for sqlfluff's jinja templater (see ../.sqlfluff).
+
+sqlfluff lints the SQL that the templates render to. dbt's own templater cannot be installed
+beside this project's pins, so the dbt cross-database macros (`dbt.*`, in `dbt.py` here) and the
+project's macros (below) are rendered by small Python functions into the DuckDB SQL they stand
+for. Only their output's shape matters: generated code is never linted, only the source around it.
+
+A model that calls a project macro missing here fails the lint with "Undefined jinja template
+variable": add a stand-in below when adding a macro to macros/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def generate_surrogate_key(field_list: Sequence[str]) -> str:
+    fields = ", '-', ".join(f"coalesce(cast({f} as varchar), '_null_')" for f in field_list)
+    return f"md5(concat({fields}))"
+
+
+def percentile(expression: str, p: float) -> str:
+    return f"percentile_cont({p}) within group (order by cast({expression} as double))"
+
+
+def calendar_days(start_date: str, end_date: str) -> str:
+    return (
+        "select cast(generate_series as date) as date_day"
+        f" from generate_series(date '{start_date}', date '{end_date}', interval 1 day)"
+    )
