@@ -112,6 +112,47 @@ DUTY_BY_CHAPTER = {
 }  # fmt: skip
 VAT = np.array([0.0, 0.20, 0.19, 0.20, 0.05, 0.10, 0.10, 0.21, 0.21, 0.22])  # follows DESTS
 
+
+@dataclass(frozen=True)
+class DeMinimis:
+    """A de minimis row: value <= duty_max pays no duty, <= tax_max no import VAT / tax."""
+
+    threshold_id: str
+    destination: str  # ISO2, or "EU" for every member state
+    origin: str | None  # ISO2 origin the row is limited to (wins over a row for every origin)
+    duty_max: float | None  # None: no duty relief
+    tax_max: float | None  # None: no tax relief
+    currency: str
+    effective_from: date
+    effective_to: date | None  # inclusive; None: in force
+
+
+# Mirrors dbt_project/seeds/de_minimis_thresholds.csv (sources there); a test checks they agree.
+DE_MINIMIS = (
+    DeMinimis("US-ANY-2015", "US", None, 200, 200, "USD", date(2015, 1, 1), date(2016, 3, 9)),
+    DeMinimis("US-ANY-2016", "US", None, 800, 800, "USD", date(2016, 3, 10), date(2025, 8, 28)),
+    DeMinimis("US-ANY-2025", "US", None, None, None, "USD", date(2025, 8, 29), None),
+    DeMinimis("US-CN-2015", "US", "CN", 200, 200, "USD", date(2015, 1, 1), date(2016, 3, 9)),
+    DeMinimis("US-CN-2016", "US", "CN", 800, 800, "USD", date(2016, 3, 10), date(2025, 5, 1)),
+    DeMinimis("US-CN-2025", "US", "CN", None, None, "USD", date(2025, 5, 2), None),
+    DeMinimis("US-HK-2015", "US", "HK", 200, 200, "USD", date(2015, 1, 1), date(2016, 3, 9)),
+    DeMinimis("US-HK-2016", "US", "HK", 800, 800, "USD", date(2016, 3, 10), date(2025, 5, 1)),
+    DeMinimis("US-HK-2025", "US", "HK", None, None, "USD", date(2025, 5, 2), None),
+    DeMinimis("EU-ANY-2015", "EU", None, 150, 22, "EUR", date(2015, 1, 1), date(2021, 6, 30)),
+    DeMinimis("EU-ANY-2021", "EU", None, 150, None, "EUR", date(2021, 7, 1), None),
+    DeMinimis("GB-ANY-2021", "GB", None, 135, None, "GBP", date(2021, 1, 1), None),
+    DeMinimis("CA-ANY-2015", "CA", None, 20, 20, "CAD", date(2015, 1, 1), None),
+    DeMinimis("CA-US-2020", "CA", "US", 150, 40, "CAD", date(2020, 7, 1), None),
+    DeMinimis("CA-MX-2020", "CA", "MX", 150, 40, "CAD", date(2020, 7, 1), None),
+    DeMinimis("AU-ANY-2015", "AU", None, 1000, 1000, "AUD", date(2015, 1, 1), date(2018, 6, 30)),
+    DeMinimis("AU-ANY-2018", "AU", None, 1000, None, "AUD", date(2018, 7, 1), None),
+    DeMinimis("JP-ANY-2015", "JP", None, 10000, 10000, "JPY", date(2015, 1, 1), None),
+)  # fmt: skip
+EU_MEMBERS = frozenset(
+    ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+     "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE")
+)  # fmt: skip
+
 # --- sellers ----------------------------------------------------------------------------------
 
 N_SELLERS = 40
@@ -971,6 +1012,38 @@ def _event_ids(tracking_number: pl.Series, day_iso: pl.Series) -> pl.Series:
     return ids.cast(pl.String)
 
 
+def _de_minimis(dest: I64, origin: I64, epoch_day: F64, value: F64,
+                currencies: Sequence[str]) -> tuple[F64, F64]:  # fmt: skip
+    """Duty and tax de minimis thresholds in force on each declaration's UTC day, converted to
+    the declaration currency; -inf where there is no relief.
+
+    Rows for every origin are applied first, then origin-specific rows override them, as the
+    dbt mart's precedence does. Thresholds in another currency convert at FX_PER_USD.
+    """
+    duty_max = np.full(value.size, -np.inf)
+    tax_max = np.full(value.size, -np.inf)
+    dest_iso = np.array(DESTS)[dest]
+    origin_iso = np.array(COUNTRIES)[origin]
+    cur = np.array(currencies)[dest]
+    for row in sorted(DE_MINIMIS, key=lambda r: r.origin is not None):
+        first = (row.effective_from - EPOCH).days
+        last = np.inf if row.effective_to is None else (row.effective_to - EPOCH).days
+        in_dest = (
+            np.isin(dest_iso, sorted(EU_MEMBERS)) if row.destination == "EU"
+            else dest_iso == row.destination
+        )  # fmt: skip
+        m = in_dest & (epoch_day >= first) & (epoch_day <= last)
+        if row.origin is not None:
+            m &= origin_iso == row.origin
+        if not m.any():
+            continue
+        # threshold in the declaration currency
+        fx = np.array([FX_PER_USD[c] for c in cur[m]]) / FX_PER_USD[row.currency]
+        duty_max[m] = -np.inf if row.duty_max is None else row.duty_max * fx
+        tax_max[m] = -np.inf if row.tax_max is None else row.tax_max * fx
+    return duty_max, tax_max
+
+
 def _declarations(o: dict[str, Any], ids: pl.DataFrame, times: F64, emitted: BOOL, end_s: int,
                   currencies: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:  # fmt: skip
     """Declarations (lodged at the departure scan) and their clearance events, up to the end.
@@ -983,8 +1056,11 @@ def _declarations(o: dict[str, Any], ids: pl.DataFrame, times: F64, emitted: BOO
     value = o["order_value"][d]
     zero_dec = np.array([c in ZERO_DECIMAL for c in currencies])[dest]
     duty_rate = np.array([DUTY_BY_CHAPTER[c.hs_code[:2]] for c in CATEGORIES])[o["main_cat"][d]]
-    duty = _money(value * duty_rate, zero_dec)
-    vat = _money((value + duty) * VAT[dest], zero_dec)
+    duty_max, tax_max = _de_minimis(
+        dest, o["origin"][d], times[d, E_DEP] // DAY_S, value, currencies
+    )
+    duty = np.where(value <= duty_max, 0.0, _money(value * duty_rate, zero_dec))
+    vat = np.where(value <= tax_max, 0.0, _money((value + duty) * VAT[dest], zero_dec))
     base = pl.DataFrame(
         {
             "declaration_id": ids["declaration_id"].gather(d),
