@@ -37,8 +37,70 @@ def dim_dates() -> gx.ExpectationSuite:
     )
 
 
+def dim_carriers() -> gx.ExpectationSuite:
+    return suite(
+        "marts.dim_carriers",
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        gxe.ExpectColumnValuesToBeUnique(column="carrier"),
+        *not_null("carrier", "carrier_name", "is_in_reference"),
+        in_reference("headquarters_country", "iso3166_alpha2"),
+        gxe.ExpectColumnValuesToBeBetween(column="shipments", min_value=1),
+    )
+
+
+def dim_sellers() -> gx.ExpectationSuite:
+    return suite(
+        "marts.dim_sellers",
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        gxe.ExpectColumnValuesToBeUnique(column="seller_key"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["seller_id", "platform"]),
+        *not_null("seller_id", "platform", "first_order_at", "last_order_at"),
+        in_reference("ship_from_country", "iso3166_alpha2"),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="last_order_at", column_B="first_order_at", or_equal=True
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="orders", column_B="cancelled_orders", or_equal=True
+        ),
+    )
+
+
+def dim_products() -> gx.ExpectationSuite:
+    return suite(
+        "marts.dim_products",
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        gxe.ExpectColumnValuesToBeUnique(column="product_key"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["sku", "version_number"]),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["sku", "valid_to"], ignore_row_if="any_value_is_missing"
+        ),
+        *not_null("sku", "version_number", "valid_from", "is_current"),
+        in_reference("hs_code", "hs2022_subheadings"),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="valid_to",
+            column_B="valid_from",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
+    )
+
+
+def dim_country_dates() -> gx.ExpectationSuite:
+    return suite(
+        "marts.dim_country_dates",
+        gxe.ExpectColumnValuesToBeUnique(column="country_date_id"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["date_day", "country"]),
+        *not_null("date_day", "country", "is_business_day"),
+        in_reference("country", "iso3166_alpha2"),
+    )
+
+
 SUITES = {
     "dim_countries": dim_countries,
     "dim_hs_codes": dim_hs_codes,
     "dim_dates": dim_dates,
+    "dim_carriers": dim_carriers,
+    "dim_sellers": dim_sellers,
+    "dim_products": dim_products,
+    "dim_country_dates": dim_country_dates,
 }

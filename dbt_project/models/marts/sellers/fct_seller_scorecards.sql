@@ -49,8 +49,9 @@ dates as (
 
 ),
 
--- An order's shipments rolled up: tracking uploaded (label or first scan), handed over and
--- scanned at the first shipment, delivered when every shipment is.
+-- An order's carrier shipments (the marketplace feeds, not SCMS) rolled up: tracking uploaded
+-- (label or first scan), handed over and scanned at the first shipment, delivered when every
+-- shipment is.
 order_shipments as (
 
     select
@@ -67,6 +68,8 @@ order_shipments as (
         max({{ dbt.cast('current_event_at', 'date') }}) as last_event_date
 
     from shipments
+
+    where source_system = 'crossdock'
 
     group by order_id
 
