@@ -9,7 +9,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 
-.PHONY: setup run test lint format clean lock bench
+.PHONY: setup run test lint lint-sql docs format clean lock bench
 
 # The real SCMS delivery history, delivered into the run when the shared data sets are beside the repo.
 SCMS_FILE ?= $(wildcard $(CURDIR)/../shared/data/scms_delivery_history_dev/SCMS_Delivery_History_Dataset.dev_pre2014.csv.gz)
@@ -32,6 +32,15 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# sqlfluff over the dbt models (dbt_project/.sqlfluff); tests/test_dbt_lint.py asserts zero findings.
+lint-sql: setup
+	$(BIN)/sqlfluff lint dbt_project
+
+# dbt docs of the last build (after `make run` or `crossdock build`) as one self-contained page:
+# $(CROSSDOCK_HOME)/docs/dbt/index.html
+docs: setup
+	$(BIN)/crossdock docs
 
 format: setup
 	$(BIN)/ruff format .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="dbt build of the warehouse (models and tests)")
     sub.add_parser("gate", help="validate the marts with their GX suites")
     sub.add_parser("publish", help="publish the build as the read-only serving snapshot")
+    sub.add_parser("docs", help="dbt docs of the build: <home>/docs/dbt/index.html, one file")
 
     p = sub.add_parser("run", help="simulate, run every DAG through Airflow, publish, summarise")
     _range_args(p)
@@ -144,7 +146,34 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(steps.gate_marts(settings), indent=2))
         elif args.command == "publish":
             print(json.dumps(steps.publish(settings), indent=2, default=str))
+        elif args.command == "docs":
+            print(generate_docs(settings))
     return 0
+
+
+def generate_docs(settings: Settings) -> Path:
+    """`dbt docs generate --static` over the build warehouse (the catalog reads its tables) into
+    <home>/docs/dbt/: index.html is self-contained; catalog.json and manifest.json beside it."""
+    from crossdock.warehouse import BuildFailed, run_dbt
+
+    if not settings.build_path.exists():
+        raise FileNotFoundError(
+            f"no build warehouse at {settings.build_path}: run `crossdock build` first"
+        )
+    proc = run_dbt(settings, "docs", "generate", "--static")
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+        raise BuildFailed(f"dbt docs generate failed (exit {proc.returncode}):\n{tail}")
+    out = settings.home / "docs" / "dbt"
+    out.mkdir(parents=True, exist_ok=True)
+    target = settings.dbt_target_dir
+    for name, dest in (
+        ("static_index.html", "index.html"),
+        ("catalog.json", "catalog.json"),
+        ("manifest.json", "manifest.json"),
+    ):
+        shutil.copyfile(target / name, out / dest)
+    return out / "index.html"
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import pytest
 from sqlfluff.core import FluffConfig, Linter
 
 from crossdock.config import DBT_PROJECT_DIR, Settings
-from crossdock.warehouse import MARTS_SCHEMA, run_dbt
+from crossdock.warehouse import MARTS_SCHEMA, build, lake_sources, run_dbt
 
 # ---------------------------------------------------------------------------------------------
 # sqlfluff
@@ -269,3 +269,60 @@ def test_models_sources_and_their_yaml_live_in_the_right_folders(manifest: dict)
             source_node = manifest["sources"][source]
             assert folder.name == source_node["source_name"], node["name"]
             assert Path(source_node["original_file_path"]).parent == folder, source
+
+
+# ---------------------------------------------------------------------------------------------
+# A fixture build: source freshness and dbt docs
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    from tests.test_dbt_project import write_fixture_lake
+
+    settings = Settings(home=tmp_path_factory.mktemp("dbt-docs"))
+    write_fixture_lake(settings.lake)
+    build(settings)
+    return settings
+
+
+def test_source_freshness_reports_each_lake_feed_by_its_latest_delivery_day(built: Settings):
+    proc = run_dbt(built, "source", "freshness")
+    # The fixture's deliveries are in 2024: stale against today's clock, which is an `error`
+    # status (exit 1), not a failure to run.
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    results = json.loads((built.dbt_target_dir / "sources.json").read_text())["results"]
+    measured = {r["unique_id"].rsplit(".", 1)[-1]: r for r in results}
+    # Every required feed, nothing for the optional ones (declared without freshness).
+    assert set(measured) == set(lake_sources(optional=False))
+    for entity, result in measured.items():
+        days = sorted(
+            p.name.removeprefix("delivery_date=") for p in (built.lake / entity).iterdir()
+        )
+        assert result["max_loaded_at"].startswith(f"{days[-1]}T00:00:00"), (entity, result)
+        assert result["status"] in ("pass", "warn", "error"), result
+        assert result["criteria"]["warn_after"] == {"count": 2, "period": "day"}
+        assert result["criteria"]["error_after"] == {"count": 4, "period": "day"}
+
+
+def test_docs_generate_catalogues_every_mart_with_its_columns(built: Settings):
+    from crossdock.cli import generate_docs
+
+    index = generate_docs(built)
+    assert index == built.home / "docs" / "dbt" / "index.html"
+    html = index.read_text()
+    assert "fct_shipment_journeys" in html  # the static page embeds manifest and catalog
+
+    manifest = json.loads((index.parent / "manifest.json").read_text())
+    catalog = json.loads((index.parent / "catalog.json").read_text())["nodes"]
+    marts = {uid: node for uid, node in _models(manifest).items() if _layer(node) == "marts"}
+    assert marts and set(marts) <= set(catalog), sorted(set(marts) - set(catalog))
+    for uid, node in marts.items():
+        entry = catalog[uid]
+        assert entry["metadata"]["schema"] == MARTS_SCHEMA
+        assert entry["metadata"]["type"].lower() in ("base table", "table"), entry["metadata"]
+        assert set(entry["columns"]) == set(node["columns"]), node["name"]
+    # The project's checks read tables in `marts` only: nothing else is published there.
+    published = {
+        e["metadata"]["name"] for e in catalog.values() if e["metadata"]["schema"] == MARTS_SCHEMA
+    }
+    assert published == {n["name"] for n in marts.values()}
