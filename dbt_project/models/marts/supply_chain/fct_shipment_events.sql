@@ -31,13 +31,14 @@ tracking_events as (
 
 ),
 
-{% if is_incremental() %}
-
+{# every delivered copy, duplicates included: which shipments a new delivery touches #}
 delivered_copies as (
 
     select * from {{ ref('stg_carrier__tracking_events') }}
 
 ),
+
+{% if is_incremental() %}
 
 built as (
 

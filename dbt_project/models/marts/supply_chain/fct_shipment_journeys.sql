@@ -55,13 +55,14 @@ scms_shipments as (
 
 ),
 
-{% if is_incremental() %}
-
+{# order lines by delivery day: which shipments a late order line touches #}
 order_lines as (
 
     select * from {{ ref('stg_marketplace__order_lines') }}
 
 ),
+
+{% if is_incremental() %}
 
 built as (
 
