@@ -9,12 +9,12 @@ countries as (
 -- EU-27 member states (since the UK left on 2020-01-31).
 eu_members as (
 
-    select member_iso2
+    select eu.member_iso2
     from (
         values
-            ('AT'), ('BE'), ('BG'), ('HR'), ('CY'), ('CZ'), ('DK'), ('EE'), ('FI'),
-            ('FR'), ('DE'), ('GR'), ('HU'), ('IE'), ('IT'), ('LV'), ('LT'), ('LU'),
-            ('MT'), ('NL'), ('PL'), ('PT'), ('RO'), ('SK'), ('SI'), ('ES'), ('SE')
+        ('AT'), ('BE'), ('BG'), ('HR'), ('CY'), ('CZ'), ('DK'), ('EE'), ('FI'),
+        ('FR'), ('DE'), ('GR'), ('HU'), ('IE'), ('IT'), ('LV'), ('LT'), ('LU'),
+        ('MT'), ('NL'), ('PL'), ('PT'), ('RO'), ('SK'), ('SI'), ('ES'), ('SE')
     ) as eu (member_iso2)
 
 ),

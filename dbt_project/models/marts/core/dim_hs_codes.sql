@@ -14,19 +14,22 @@ hs_sections as (
 
 subheadings as (
 
-    select * from hs_codes where hs_level = 6
+    select * from hs_codes
+    where hs_level = 6
 
 ),
 
 headings as (
 
-    select * from hs_codes where hs_level = 4
+    select * from hs_codes
+    where hs_level = 4
 
 ),
 
 chapters as (
 
-    select * from hs_codes where hs_level = 2
+    select * from hs_codes
+    where hs_level = 2
 
 ),
 

@@ -413,8 +413,9 @@ final as (
     select
 
         ----------  ids
-        {{ generate_surrogate_key(['pivoted.seller_id', 'pivoted.platform', 'pivoted.as_of_date', 'pivoted.window_days']) }}
-            as seller_scorecard_id,
+        {{ generate_surrogate_key([
+            'pivoted.seller_id', 'pivoted.platform', 'pivoted.as_of_date', 'pivoted.window_days'
+        ]) }} as seller_scorecard_id,
         pivoted.seller_id,
         pivoted.platform,
 
@@ -430,7 +431,10 @@ final as (
         pivoted.{{ metric }}_denominator,
         case
             when pivoted.{{ metric }}_denominator > 0
-                then {{ dbt.cast('pivoted.' ~ metric ~ '_numerator * 1.0 / pivoted.' ~ metric ~ '_denominator', 'decimal(9, 6)') }}
+                then {{ dbt.cast(
+                    'pivoted.' ~ metric ~ '_numerator * 1.0 / pivoted.' ~ metric ~ '_denominator',
+                    'decimal(9, 6)'
+                ) }}
         end as {{ metric }},
         {{ dbt.cast('pivoted.' ~ metric ~ '_threshold', 'decimal(9, 4)') }} as {{ metric }}_threshold,
         pivoted.{{ metric }}_comparator,
