@@ -79,7 +79,7 @@ matching_thresholds as (
     inner join de_minimis_thresholds
         on
             (
-                de_minimis_thresholds.destination = dated_declarations.destination_country
+                dated_declarations.destination_country = de_minimis_thresholds.destination
                 or (
                     de_minimis_thresholds.destination = 'EU'
                     and dated_declarations.is_eu_destination
@@ -87,7 +87,7 @@ matching_thresholds as (
             )
             and (
                 de_minimis_thresholds.origin_country is null
-                or de_minimis_thresholds.origin_country = dated_declarations.origin_country
+                or dated_declarations.origin_country = de_minimis_thresholds.origin_country
             )
             and dated_declarations.declaration_date >= de_minimis_thresholds.effective_from
             and (

@@ -12,7 +12,10 @@
 #}
 
 {%- set allocated = ['freight', 'duty', 'vat', 'fee'] -%}
-{%- set components = ['goods_value', 'freight_amount', 'insurance_amount', 'duty_amount', 'vat_amount', 'fee_amount'] -%}
+{%- set allocated_and_insurance = allocated + ['insurance'] -%}
+{%- set components = [
+    'goods_value', 'freight_amount', 'insurance_amount', 'duty_amount', 'vat_amount', 'fee_amount'
+] -%}
 
 with
 
@@ -66,7 +69,7 @@ placed_lines as (
         unit_price,
         {{ dbt.cast('quantity * unit_price', 'decimal(18, 2)') }} as goods_value,
         case when ship_from_country = ship_to_country then 'domestic' else 'cross_border' end
-            as zone
+            as lane_zone
 
     from order_lines
 
@@ -81,7 +84,7 @@ orders as (
         order_id,
         currency,
         order_date,
-        zone,
+        lane_zone,
         sum(goods_value) as order_goods_value,
         count(*) as line_count
 
@@ -121,7 +124,7 @@ parcels as (
 
         orders.order_id,
         orders.order_date,
-        orders.zone,
+        orders.lane_zone,
         shipments.tracking_number,
         shipments.carrier,
         shipments.service
@@ -148,7 +151,7 @@ parcel_freight_rates as (
             order by
                 case when rate_card.carrier is null then 1 else 0 end,
                 case when rate_card.service is null then 1 else 0 end,
-                case when rate_card.zone is null then 1 else 0 end
+                case when rate_card.lane_zone is null then 1 else 0 end
         ) as specificity_rank
 
     from parcels
@@ -156,9 +159,9 @@ parcel_freight_rates as (
     inner join rate_card
         on
             rate_card.charge_type = 'freight'
-            and (rate_card.carrier is null or rate_card.carrier = parcels.carrier)
-            and (rate_card.service is null or rate_card.service = parcels.service)
-            and (rate_card.zone is null or rate_card.zone = parcels.zone)
+            and (rate_card.carrier is null or parcels.carrier = rate_card.carrier)
+            and (rate_card.service is null or parcels.service = rate_card.service)
+            and (rate_card.lane_zone is null or parcels.lane_zone = rate_card.lane_zone)
             and parcels.order_date >= rate_card.effective_from
             and (rate_card.effective_to is null or parcels.order_date <= rate_card.effective_to)
 
@@ -175,7 +178,7 @@ order_rate_card as (
 
         row_number() over (
             partition by orders.order_id, rate_card.charge_type
-            order by case when rate_card.zone is null then 1 else 0 end
+            order by case when rate_card.lane_zone is null then 1 else 0 end
         ) as specificity_rank
 
     from orders
@@ -183,7 +186,7 @@ order_rate_card as (
     inner join rate_card
         on
             rate_card.charge_type in ('insurance', 'broker_fee')
-            and (rate_card.zone is null or rate_card.zone = orders.zone)
+            and (rate_card.lane_zone is null or orders.lane_zone = rate_card.lane_zone)
             and orders.order_date >= rate_card.effective_from
             and (rate_card.effective_to is null or orders.order_date <= rate_card.effective_to)
 
@@ -320,14 +323,15 @@ shares as (
 
         case
             when order_charges.order_goods_value > 0
-                then {{ dbt.cast('placed_lines.goods_value', 'double precision') }}
-                / order_charges.order_goods_value
+                then
+                    {{ dbt.cast('placed_lines.goods_value', 'double precision') }}
+                    / order_charges.order_goods_value
             else 1.0 / order_charges.line_count
         end as value_share,
 
         row_number() over (
             partition by placed_lines.order_id
-            order by placed_lines.goods_value desc, placed_lines.line_number
+            order by placed_lines.goods_value desc, placed_lines.line_number asc
         ) as remainder_rank
 
     from placed_lines
@@ -343,30 +347,49 @@ rounded_shares as (
 
         shares.*,
         {%- for charge in allocated %}
-        round(order_{{ charge }}_amount * value_share, 2) as rounded_{{ charge }}_share,
+        round(shares.order_{{ charge }}_amount * shares.value_share, 2) as rounded_{{ charge }}_share,
+        sum(round(shares.order_{{ charge }}_amount * shares.value_share, 2)) over (
+            partition by shares.order_id
+        ) as rounded_{{ charge }}_total,
         {%- endfor %}
-        round(goods_value * insurance_rate, 2) as rounded_insurance
+        round(shares.goods_value * shares.insurance_rate, 2) as rounded_insurance
 
     from shares
 
 ),
 
+{# The line with remainder_rank 1 takes what rounding left over, so the lines add up exactly. #}
 allocated as (
 
     select
 
         rounded_shares.*,
         {%- for charge in allocated %}
-        {{ dbt.cast(
-            'case when remainder_rank = 1 then order_' ~ charge ~ '_amount - (sum(rounded_'
-            ~ charge ~ '_share) over (partition by order_id) - rounded_' ~ charge
-            ~ '_share) else rounded_' ~ charge ~ '_share end',
-            'decimal(18, 2)'
-        ) }} as {{ charge }}_amount,
+        case
+            when rounded_shares.remainder_rank = 1
+                then
+                    rounded_shares.order_{{ charge }}_amount
+                    - (rounded_shares.rounded_{{ charge }}_total - rounded_shares.rounded_{{ charge }}_share)
+            else rounded_shares.rounded_{{ charge }}_share
+        end as allocated_{{ charge }}_amount,
         {%- endfor %}
-        {{ dbt.cast('coalesce(rounded_insurance, 0)', 'decimal(18, 2)') }} as insurance_amount
+        coalesce(rounded_shares.rounded_insurance, 0) as allocated_insurance_amount
 
     from rounded_shares
+
+),
+
+amounts as (
+
+    select
+
+        allocated.*,
+        {%- for charge in allocated_and_insurance %}
+        {{ dbt.cast('allocated.allocated_' ~ charge ~ '_amount', 'decimal(18, 2)') }} as {{ charge }}_amount,
+        {%- endfor %}
+        allocated.lane_zone = 'cross_border' as is_cross_border
+
+    from allocated
 
 ),
 
@@ -374,15 +397,17 @@ converted as (
 
     select
 
-        allocated.*,
         {%- for component in components %}
-        {{ dbt.cast('round(' ~ component ~ ' / currency_per_eur, 2)', 'decimal(18, 2)') }}
+        {{ dbt.cast('round(amounts.' ~ component ~ ' / amounts.currency_per_eur, 2)', 'decimal(18, 2)') }}
             as {{ component }}_eur,
-        {{ dbt.cast('round(' ~ component ~ ' / currency_per_eur * usd_per_eur, 2)', 'decimal(18, 2)') }}
-            as {{ component }}_usd{{ ',' if not loop.last }}
+        {{ dbt.cast(
+            'round(amounts.' ~ component ~ ' / amounts.currency_per_eur * amounts.usd_per_eur, 2)',
+            'decimal(18, 2)'
+        ) }} as {{ component }}_usd,
         {%- endfor %}
+        amounts.*
 
-    from allocated
+    from amounts
 
 ),
 
@@ -404,7 +429,7 @@ final as (
         order_date,
         ship_from_country,
         ship_to_country,
-        zone = 'cross_border' as is_cross_border,
+        is_cross_border,
         quantity,
         unit_price,
         currency,
