@@ -75,15 +75,23 @@ def test_the_lint_config_catches_house_style_breaches():
 
 
 # ---------------------------------------------------------------------------------------------
-# dbt-project-evaluator's checks over the manifest (`dbt parse`, no build needed)
+# dbt-project-evaluator's checks over the manifest of a fixture build
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    settings = Settings(home=tmp_path_factory.mktemp("dbt-parse"))
-    proc = run_dbt(settings, "parse")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return json.loads((settings.dbt_target_dir / "manifest.json").read_text())
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The project built by the pipeline's own build over the fixture lake."""
+    from tests.test_dbt_project import write_fixture_lake
+
+    settings = Settings(home=tmp_path_factory.mktemp("dbt-docs"))
+    write_fixture_lake(settings.lake)
+    build(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def manifest(built: Settings) -> dict:
+    return json.loads((built.dbt_target_dir / "manifest.json").read_text())
 
 
 def _models(manifest: dict) -> dict[str, dict]:
@@ -273,16 +281,6 @@ def test_models_sources_and_their_yaml_live_in_the_right_folders(manifest: dict)
 
 # ---------------------------------------------------------------------------------------------
 # A fixture build: source freshness and dbt docs
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from tests.test_dbt_project import write_fixture_lake
-
-    settings = Settings(home=tmp_path_factory.mktemp("dbt-docs"))
-    write_fixture_lake(settings.lake)
-    build(settings)
-    return settings
 
 
 def test_source_freshness_reports_each_lake_feed_by_its_latest_delivery_day(built: Settings):
