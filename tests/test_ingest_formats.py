@@ -37,6 +37,49 @@ def test_the_real_scms_file_lands_every_line_exactly_once(shared_data: Path, tmp
     assert len(Ledger(settings.ledger_path).entries()) == 1
 
 
+@pytest.mark.shared_data
+def test_the_real_scms_file_lands_po_and_pq_dates(shared_data: Path, tmp_path: Path):
+    """`PO Sent to Vendor Date` / `PQ First Sent to Client Date`: d-Mon-yy or M/D/YY dates land
+    as dates; `N/A - From RDC`, `Date Not Captured`, `Pre-PQ Process` land as null."""
+    settings = Settings(home=tmp_path)
+    day_dir = settings.landing / "carrier" / "scms" / "2014-01-01"
+    day_dir.mkdir(parents=True)
+    shutil.copy(shared_data / SCMS, day_dir)
+    ingest(settings, "carrier", "2014-01-01")
+    lake = settings.lake / "scms_shipment_lines" / "*" / "*.parquet"
+    # Independently: DuckDB over the raw file, either date format, anything else null.
+    raw = f"read_csv('{shared_data / SCMS}', header = true, all_varchar = true)"
+    parsed = """coalesce(try_strptime({c}, '%d-%b-%y'), try_strptime({c}, '%m/%d/%y'))::date"""
+    mismatches, po_dates, pq_dates, no_date_texts = duckdb.execute(
+        f"""
+        with expected as (
+            select "ID"::int as scms_id,
+                {parsed.format(c='"PO Sent to Vendor Date"')} as po,
+                {parsed.format(c='"PQ First Sent to Client Date"')} as pq,
+                "PO Sent to Vendor Date" as po_text, "PQ First Sent to Client Date" as pq_text
+            from {raw}
+        )
+        select
+            count(*) filter (
+                where landed.po_sent_to_vendor_date is distinct from expected.po
+                or landed.pq_first_sent_to_client_date is distinct from expected.pq
+            ),
+            count(landed.po_sent_to_vendor_date),
+            count(landed.pq_first_sent_to_client_date),
+            count(*) filter (
+                where expected.po is null
+                and expected.po_text not in ('N/A - From RDC', 'Date Not Captured')
+                or expected.pq is null
+                and expected.pq_text not in ('Pre-PQ Process', 'Date Not Captured')
+            )
+        from read_parquet('{lake}') as landed
+        inner join expected using (scms_id)
+        """
+    ).fetchone()
+    assert (mismatches, no_date_texts) == (0, 0)
+    assert (po_dates, pq_dates) == (7754 - 4384 - 328, 7754 - 2476 - 205)
+
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
