@@ -379,3 +379,33 @@ def test_scms_shipments_in_the_journeys(built: Built):
     assert row == [
         ("Air", "CI", date(2006, 6, 2), date(2006, 6, 2), True, 0, None, None, "delivered", None)
     ]
+
+
+# --- delivering the SCMS file in `crossdock run` ----------------------------------------------
+
+
+def test_run_delivers_the_scms_file_into_the_first_day_of_the_run(tmp_path: Path):
+    from crossdock.cli import _parser
+    from crossdock.pipeline import deliver_scms_file
+
+    source = tmp_path / "scms.csv.gz"
+    source.write_bytes(b"not parsed here")
+    settings = Settings(home=tmp_path / "home")
+    target = deliver_scms_file(settings, source, date(2025, 2, 3))
+    assert target == settings.landing / "carrier" / "scms" / "2025-02-03" / "scms.csv.gz"
+    assert target.read_bytes() == source.read_bytes()
+    mtime = target.stat().st_mtime_ns
+    deliver_scms_file(settings, source, date(2025, 2, 3))  # same content: left alone
+    assert target.stat().st_mtime_ns == mtime
+    with pytest.raises(FileNotFoundError, match="SCMS file not found"):
+        deliver_scms_file(settings, tmp_path / "missing.csv.gz", date(2025, 2, 3))
+    assert _parser().parse_args(["run", "--scms-file", str(source)]).scms_file == source
+
+
+def test_scms_file_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    from crossdock.cli import _parser
+
+    monkeypatch.setenv("CROSSDOCK_SCMS_FILE", str(tmp_path / "scms.csv.gz"))
+    assert _parser().parse_args(["run"]).scms_file == tmp_path / "scms.csv.gz"
+    monkeypatch.delenv("CROSSDOCK_SCMS_FILE")
+    assert _parser().parse_args(["run"]).scms_file is None
