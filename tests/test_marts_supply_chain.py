@@ -46,6 +46,8 @@ def write_first_deliveries(lake: Path) -> None:
     7Z001: label 03-01 12:00, accepted 03-02 08:00, arrived in destination 03-05 10:00.
     7Z002: accepted 03-02 09:00, delivered 03-07 09:00 (terminal, never touched again).
     7Z003: accepted 03-04 00:00 and then silence (lost after 14 days without a scan).
+    7Z004 (order AMZ-7002, whose order line has not arrived yet): accepted 03-02 09:00,
+           delivered 03-06 09:00.
     """
     write_lake_file(
         lake,
@@ -76,6 +78,8 @@ def write_first_deliveries(lake: Path) -> None:
             checkpoint("7Z002", "AMZ-7001", "2024-03-02T09:00:00", "InTransit_002"),
             checkpoint("7Z002", "AMZ-7001", "2024-03-07T09:00:00", "Delivered_001"),
             checkpoint("7Z003", "AMZ-7001", "2024-03-04T00:00:00", "InTransit_002"),
+            checkpoint("7Z004", "AMZ-7002", "2024-03-02T09:00:00", "InTransit_002"),
+            checkpoint("7Z004", "AMZ-7002", "2024-03-06T09:00:00", "Delivered_001"),
         ],
         TRACKING_SCHEMA,
     )
@@ -90,7 +94,17 @@ def write_later_deliveries(lake: Path) -> None:
            acceptance scan again (a redelivered duplicate).
     03-08: a file landing late for an earlier day, inside the lookback window: 1Z004 (label
            only so far) accepted 03-07 10:00.
+    03-09: the order line of AMZ-7002 (promised 03-05), so 7Z004, delivered and untouched
+           otherwise, gets its promise: one day late.
     """
+    write_lake_file(
+        lake,
+        "marketplace_order_lines",
+        "2024-03-09",
+        "orders_amazon_7002.csv",
+        [order_line("AMZ-7002", 1, 1, 10.0, promised_delivery_date=d("2024-03-05"))],
+        ORDER_LINE_SCHEMA,
+    )
     write_lake_file(
         lake,
         "carrier_tracking_events",
@@ -153,7 +167,7 @@ class Built:
 
 
 STATUS_SQL = (
-    "select tracking_number, shipment_status from marts.fct_shipment_journeys"
+    "select tracking_number, shipment_status, is_on_time from marts.fct_shipment_journeys"
     " where source_system = 'crossdock' order by 1"
 )
 
@@ -189,14 +203,15 @@ def built(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 def test_first_build_statuses(built: Built):
     assert built.first["status"] == [
-        ("1Z001", "delivered"),
-        ("1Z002", "delivered"),
-        ("1Z003", "delivered"),
-        ("1Z004", "label_created"),
-        ("7Z001", "in_transit"),
-        ("7Z002", "delivered"),
-        ("7Z003", "in_transit"),  # last scan 03-04, lake clock 03-10: 6 days
-        ("9Z001", "delivered"),
+        ("1Z001", "delivered", True),
+        ("1Z002", "delivered", False),
+        ("1Z003", "delivered", True),
+        ("1Z004", "label_created", None),
+        ("7Z001", "in_transit", None),
+        ("7Z002", "delivered", True),
+        ("7Z003", "in_transit", None),  # last scan 03-04, lake clock 03-10: 6 days
+        ("7Z004", "delivered", None),  # no order line yet, so no promise
+        ("9Z001", "delivered", True),
     ]
 
 
@@ -273,6 +288,15 @@ def test_lost_by_silence_and_late_file_for_an_earlier_day(built: Built):
         # never touched again, but not terminal: reprocessed, 18 days without a scan
         ("7Z003", "lost", "no_scan_for_14_days", datetime(2024, 3, 4), datetime(2024, 3, 4)),
     ]
+
+
+def test_late_order_line_reaches_a_delivered_shipment(built: Built):
+    rows = _rows(
+        built.settings,
+        "select promised_delivery_date, delivered_date, is_on_time, days_late, ordered_at"
+        " from marts.fct_shipment_journeys where tracking_number = '7Z004'",
+    )
+    assert rows == [(date(2024, 3, 5), date(2024, 3, 6), False, 1, datetime(2024, 3, 1, 10))]
 
 
 # --- SCMS against the raw file ----------------------------------------------------------------
