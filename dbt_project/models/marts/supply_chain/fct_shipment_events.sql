@@ -77,7 +77,10 @@ shipment_events as (
     from tracking_events
 
     {% if is_incremental() %}
-        where tracking_number in (select tracking_number from touched_shipments)
+    where
+        tracking_number in (
+            select touched.tracking_number from touched_shipments as touched
+        )
     {% endif %}
 
 ),

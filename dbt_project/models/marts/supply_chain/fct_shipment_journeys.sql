@@ -163,7 +163,10 @@ crossdock_shipments as (
         on shipments.order_id = orders.order_id
 
     {% if is_incremental() %}
-        where shipments.tracking_number in (select tracking_number from touched_shipments)
+    where
+        shipments.tracking_number in (
+            select touched_shipments.tracking_number from touched_shipments
+        )
     {% endif %}
 
 ),
