@@ -54,7 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     _range_args(p)
     p.add_argument("--family", choices=FAMILIES, action="append")
 
-    sub.add_parser("build", help="dbt build of the warehouse (models and tests)")
+    p = sub.add_parser("build", help="dbt build of the warehouse (models and tests)")
+    p.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental facts from the whole lake",
+    )
     sub.add_parser("gate", help="validate the marts with their GX suites")
     sub.add_parser("publish", help="publish the build as the read-only serving snapshot")
     sub.add_parser("docs", help="dbt docs of the build: <home>/docs/dbt/index.html, one file")
@@ -141,7 +146,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 for family in args.family or FAMILIES:
                     print(json.dumps(steps.ingest(family, day.isoformat(), settings)))
         elif args.command == "build":
-            print(json.dumps(steps.build(settings), indent=2))
+            print(json.dumps(steps.build(settings, full_refresh=args.full_refresh), indent=2))
         elif args.command == "gate":
             print(json.dumps(steps.gate_marts(settings), indent=2))
         elif args.command == "publish":

@@ -67,10 +67,10 @@ def ingest(family: str, day: str, settings: Settings | None = None) -> dict[str,
     return _step(settings, f"ingest-{family}-{day}", work)
 
 
-def build(settings: Settings | None = None) -> dict[str, Any]:
+def build(settings: Settings | None = None, *, full_refresh: bool = False) -> dict[str, Any]:
     from crossdock.warehouse import build
 
-    return _step(settings, "build", lambda s: asdict(build(s)))
+    return _step(settings, "build", lambda s: asdict(build(s, full_refresh=full_refresh)))
 
 
 def gate_marts(settings: Settings | None = None) -> dict[str, Any]:

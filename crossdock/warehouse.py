@@ -101,11 +101,15 @@ def run_dbt(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def build(settings: Settings) -> BuildResult:
-    """`dbt build`: models, then their data and unit tests; a failing test fails the build."""
+def build(settings: Settings, *, full_refresh: bool = False) -> BuildResult:
+    """`dbt build`: models, then their data and unit tests; a failing test fails the build.
+
+    Incremental facts update in place; `full_refresh` rebuilds them from the whole lake (needed
+    after a change of their columns: they refuse a schema change rather than guess).
+    """
     prepare_lake(settings.lake)
     export_reference(settings.lake)  # the dbt `reference` source: <lake>/reference/*.parquet
-    proc = run_dbt(settings, "build", "--fail-fast")
+    proc = run_dbt(settings, "build", "--fail-fast", *(["--full-refresh"] if full_refresh else []))
     results_path = settings.dbt_target_dir / "run_results.json"
     if proc.returncode != 0 or not results_path.exists():
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])

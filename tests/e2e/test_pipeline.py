@@ -83,21 +83,48 @@ def test_published_marts_count_what_the_simulator_generated(home: Path, first_ru
     db = settings.serving_path
     assert count(db, "fct_orders") == manifest["orders"]
     assert count(db, "fct_orders", "order_status = 'cancelled'") == manifest["cancelled_orders"]
-    assert count(db, "fct_shipment_journeys") == manifest["shipments"]
+    ours = "source_system = 'crossdock'"  # not the real SCMS history, when it is delivered
+    assert count(db, "fct_shipment_journeys", ours) == manifest["shipments"]
     assert (
-        count(db, "fct_shipment_journeys", "delivered_at is not null")
+        count(db, "fct_shipment_journeys", f"{ours} and delivered_at is not null")
         == manifest["delivered_shipments"]
     )
     assert count(db, "fct_customs_declarations") == manifest["declarations"]
     with duckdb.connect(str(db), read_only=True) as con:
         lane_total = con.execute(
-            "select sum(shipments) from marts.fct_carrier_lane_performance"
+            f"select sum(shipments) from marts.fct_carrier_lane_performance where {ours}"
         ).fetchone()[0]
         handed = con.execute(
-            "select count(*) from marts.fct_shipment_journeys"
-            " where handed_to_carrier_at is not null"
+            f"select count(*) from marts.fct_shipment_journeys"
+            f" where {ours} and handed_to_carrier_at is not null"
         ).fetchone()[0]
+        # Every placed order line has a landed cost; every distinct checkpoint is one event.
+        lines = con.execute("select count(*) from marts.fct_landed_costs").fetchone()[0]
+        events = con.execute("select count(*) from marts.fct_shipment_events").fetchone()[0]
+        empty = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+            if con.execute(f"select count(*) from marts.{t}").fetchone()[0] == 0
+        ]
     assert lane_total == handed > 0
+    assert empty == []
+    placed_lines = (
+        pl.scan_parquet(settings.lake / "marketplace_order_lines" / "*" / "*.parquet")
+        .filter(pl.col("order_status") == "placed")
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    assert lines == placed_lines > 0
+    distinct_events = (
+        pl.scan_parquet(settings.lake / "carrier_tracking_events" / "*" / "*.parquet")
+        .select(pl.col("event_id").n_unique())
+        .collect()
+        .item()
+    )
+    assert events == distinct_events > 0
     # Every delivered row reached the lake exactly once, as the ledger says.
     landed = Ledger(settings.ledger_path).rows_by_entity()
     assert landed.pop("inventory_snapshots") > 0

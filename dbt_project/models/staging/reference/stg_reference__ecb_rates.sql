@@ -17,7 +17,7 @@ final as (
         {{ dbt.cast('currency', dbt.type_string()) }} as currency,
 
         ---------- numerics
-        {{ dbt.cast('per_eur', dbt.type_float()) }} as per_eur,
+        {{ dbt.cast('per_eur', 'double precision') }} as per_eur,
 
         ---------- dates
         {{ dbt.cast('rate_date', 'date') }} as rate_date
