@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -152,33 +151,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         elif args.command == "publish":
             print(json.dumps(steps.publish(settings), indent=2, default=str))
         elif args.command == "docs":
+            from crossdock.warehouse import generate_docs
+
             print(generate_docs(settings))
     return 0
-
-
-def generate_docs(settings: Settings) -> Path:
-    """`dbt docs generate --static` over the build warehouse (the catalog reads its tables) into
-    <home>/docs/dbt/: index.html is self-contained; catalog.json and manifest.json beside it."""
-    from crossdock.warehouse import BuildFailed, run_dbt
-
-    if not settings.build_path.exists():
-        raise FileNotFoundError(
-            f"no build warehouse at {settings.build_path}: run `crossdock build` first"
-        )
-    proc = run_dbt(settings, "docs", "generate", "--static")
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
-        raise BuildFailed(f"dbt docs generate failed (exit {proc.returncode}):\n{tail}")
-    out = settings.home / "docs" / "dbt"
-    out.mkdir(parents=True, exist_ok=True)
-    target = settings.dbt_target_dir
-    for name, dest in (
-        ("static_index.html", "index.html"),
-        ("catalog.json", "catalog.json"),
-        ("manifest.json", "manifest.json"),
-    ):
-        shutil.copyfile(target / name, out / dest)
-    return out / "index.html"
 
 
 if __name__ == "__main__":

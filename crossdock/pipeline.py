@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import filecmp
 import json
 import os
 import shutil
@@ -105,7 +106,7 @@ def deliver_scms_file(settings: Settings, scms_file: Path, day: date) -> Path:
         raise FileNotFoundError(f"SCMS file not found: {scms_file}")
     target = settings.landing / "carrier" / "scms" / day.isoformat() / scms_file.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists() or target.read_bytes() != scms_file.read_bytes():
+    if not target.exists() or not filecmp.cmp(scms_file, target, shallow=False):
         shutil.copyfile(scms_file, target)
     return target
 

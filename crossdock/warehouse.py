@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -59,15 +60,15 @@ def lake_sources(*, optional: bool | None = None) -> list[str]:
     ]
 
 
-def _landed(lake: Path, entity: str) -> list[Path]:
-    return [p for p in (lake / entity).glob("*/*.parquet") if p.name != PLACEHOLDER_NAME]
+def _has_landed(lake: Path, entity: str) -> bool:
+    return any(p.name != PLACEHOLDER_NAME for p in (lake / entity).glob("*/*.parquet"))
 
 
 def prepare_lake(lake: Path) -> None:
     """Make every lake source readable: required feeds must have landed; an optional feed with
     no landed file gets a zero-row placeholder with its contract's schema (removed again once
     real files land), because `read_parquet` fails on a glob that matches nothing."""
-    missing = [e for e in lake_sources(optional=False) if not _landed(lake, e)]
+    missing = [e for e in lake_sources(optional=False) if not _has_landed(lake, e)]
     if missing:
         raise BuildFailed(
             f"no landed data yet for {', '.join(sorted(missing))} in {lake}: "
@@ -77,7 +78,7 @@ def prepare_lake(lake: Path) -> None:
     lineage = {"_source_file": pl.String, "_source_line": pl.Int64, "_file_sha256": pl.String}
     for entity in lake_sources(optional=True):
         placeholder = lake / entity / PLACEHOLDER_PARTITION / PLACEHOLDER_NAME
-        if _landed(lake, entity):
+        if _has_landed(lake, entity):
             placeholder.unlink(missing_ok=True)
         elif not placeholder.exists():
             schema = {**contracts[entity].polars_schema(), **lineage}
@@ -86,6 +87,14 @@ def prepare_lake(lake: Path) -> None:
 
 def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
+
+
+def _dbt_or_fail(settings: Settings, *args: str) -> None:
+    """Run dbt; a non-zero exit raises BuildFailed with the end of dbt's output."""
+    proc = run_dbt(settings, *args)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+        raise BuildFailed(f"dbt {args[0]} failed (exit {proc.returncode}):\n{tail}")
 
 
 def run_dbt(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -109,12 +118,8 @@ def build(settings: Settings, *, full_refresh: bool = False) -> BuildResult:
     """
     prepare_lake(settings.lake)
     export_reference(settings.lake)  # the dbt `reference` source: <lake>/reference/*.parquet
-    proc = run_dbt(settings, "build", "--fail-fast", *(["--full-refresh"] if full_refresh else []))
-    results_path = settings.dbt_target_dir / "run_results.json"
-    if proc.returncode != 0 or not results_path.exists():
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
-        raise BuildFailed(f"dbt build failed (exit {proc.returncode}):\n{tail}")
-    run = json.loads(results_path.read_text())
+    _dbt_or_fail(settings, "build", "--fail-fast", *(["--full-refresh"] if full_refresh else []))
+    run = json.loads((settings.dbt_target_dir / "run_results.json").read_text())
     kinds: dict[str, int] = {}
     for r in run["results"]:
         kind = r["unique_id"].split(".")[0]
@@ -126,6 +131,23 @@ def build(settings: Settings, *, full_refresh: bool = False) -> BuildResult:
         unit_tests_passed=kinds.get("unit_test", 0),
         seconds=round(run.get("elapsed_time", 0.0), 2),
     )
+
+
+def generate_docs(settings: Settings) -> Path:
+    """`dbt docs generate --static` over the build warehouse (the catalog reads its tables) into
+    <home>/docs/dbt/: index.html is self-contained; catalog.json and manifest.json beside it."""
+    if not settings.build_path.exists():
+        raise FileNotFoundError(
+            f"no build warehouse at {settings.build_path}: run `crossdock build` first"
+        )
+    _dbt_or_fail(settings, "docs", "generate", "--static")
+    out = settings.home / "docs" / "dbt"
+    out.mkdir(parents=True, exist_ok=True)
+    target = settings.dbt_target_dir
+    shutil.copyfile(target / "static_index.html", out / "index.html")
+    for name in ("catalog.json", "manifest.json"):
+        shutil.copyfile(target / name, out / name)
+    return out / "index.html"
 
 
 def gate_marts(settings: Settings) -> list[GateResult]:

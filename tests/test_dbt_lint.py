@@ -3,8 +3,8 @@
 - sqlfluff lints every model with dbt_project/.sqlfluff and finds nothing.
 - The checks of dbt-project-evaluator that matter here run over dbt's manifest.json (the package
   itself is on the dbt hub, which `dbt deps` cannot reach): naming and folders, primary-key
-  tests, documentation, staging reads only sources, no source fan-out, marts do not read
-  another source's staging, exposures read marts.
+  tests, documentation, staging reads only sources, no source fan-out, layers read only
+  earlier layers, marts are contracted, exposures read marts.
 - `dbt source freshness` runs against the fixture lake and reports every lake source.
 - `dbt docs generate` on a fixture build catalogues every mart with its columns.
 """
@@ -20,7 +20,7 @@ import pytest
 from sqlfluff.core import FluffConfig, Linter
 
 from crossdock.config import DBT_PROJECT_DIR, Settings
-from crossdock.warehouse import MARTS_SCHEMA, build, lake_sources, run_dbt
+from crossdock.warehouse import MARTS_SCHEMA, build, generate_docs, lake_sources, run_dbt
 
 # ---------------------------------------------------------------------------------------------
 # sqlfluff
@@ -303,7 +303,6 @@ def test_source_freshness_reports_each_lake_feed_by_its_latest_delivery_day(buil
 
 
 def test_docs_generate_catalogues_every_mart_with_its_columns(built: Settings):
-    from crossdock.cli import generate_docs
 
     index = generate_docs(built)
     assert index == built.home / "docs" / "dbt" / "index.html"
