@@ -326,57 +326,6 @@ scored as (
 
 ),
 
-breaches as (
-
-    select
-
-        *,
-        {{ dbt.concat(['metric', "'@'", dbt.cast('window_days', dbt.type_string()), "'d'"]) }} as breach
-
-    from scored
-
-    where is_breached
-
-),
-
-window_breaches as (
-
-    select
-
-        seller_id,
-        platform,
-        as_of_date,
-        window_days,
-        {{ dbt.listagg('breach', "', '", 'order by breach') }} as breached_metrics
-
-    from breaches
-
-    group by
-        seller_id,
-        platform,
-        as_of_date,
-        window_days
-
-),
-
-day_breaches as (
-
-    select
-
-        seller_id,
-        platform,
-        as_of_date,
-        {{ dbt.listagg('breach', "', '", 'order by window_days, breach') }} as at_risk_reasons
-
-    from breaches
-
-    group by
-        seller_id,
-        platform,
-        as_of_date
-
-),
-
 pivoted as (
 
     select
@@ -393,9 +342,16 @@ pivoted as (
         max(case when metric = '{{ metric }}' then denominator end) as {{ metric }}_denominator,
         max(case when metric = '{{ metric }}' then threshold end) as {{ metric }}_threshold,
         max(case when metric = '{{ metric }}' then comparator end) as {{ metric }}_comparator,
-        max(case when metric = '{{ metric }}' and is_breached then 1 else 0 end) = 1 as is_{{ metric }}_breached
-        {%- if not loop.last %},{% endif %}
+        max(case when metric = '{{ metric }}' and is_breached then 1 else 0 end) = 1 as is_{{ metric }}_breached,
         {%- endfor %}
+
+        {{ dbt.listagg(
+            "case when is_breached then "
+            ~ dbt.concat(['metric', "'@'", dbt.cast('window_days', dbt.type_string()), "'d'"])
+            ~ " end",
+            "', '",
+            'order by metric'
+        ) }} as breached_metrics
 
     from scored
 
@@ -405,6 +361,27 @@ pivoted as (
         as_of_date,
         window_days,
         window_start_date
+
+),
+
+-- The as-of day's breaches over every window, shortest window first.
+day_breaches as (
+
+    select
+
+        seller_id,
+        platform,
+        as_of_date,
+        {{ dbt.listagg('breached_metrics', "', '", 'order by window_days') }} as at_risk_reasons
+
+    from pivoted
+
+    where breached_metrics is not null
+
+    group by
+        seller_id,
+        platform,
+        as_of_date
 
 ),
 
@@ -442,19 +419,12 @@ final as (
         {%- endfor %}
 
         ---------- at risk
-        window_breaches.breached_metrics is not null as is_breached,
-        window_breaches.breached_metrics,
+        pivoted.breached_metrics is not null as is_breached,
+        pivoted.breached_metrics,
         day_breaches.at_risk_reasons is not null as is_at_risk,
         day_breaches.at_risk_reasons
 
     from pivoted
-
-    left join window_breaches
-        on
-            pivoted.seller_id = window_breaches.seller_id
-            and pivoted.platform = window_breaches.platform
-            and pivoted.as_of_date = window_breaches.as_of_date
-            and pivoted.window_days = window_breaches.window_days
 
     left join day_breaches
         on
