@@ -20,8 +20,7 @@ warehouse_lines as (
         ship_from_country as warehouse_country,
         sku,
         {{ dbt.cast('ordered_at', 'date') }} as sale_date,
-        quantity,
-        order_id
+        quantity
 
     from order_lines
 
@@ -42,8 +41,7 @@ final as (
         sale_date,
 
         ---------- measures
-        {{ dbt.cast('sum(quantity)', dbt.type_bigint()) }} as units_sold,
-        count(distinct order_id) as orders
+        {{ dbt.cast('sum(quantity)', dbt.type_bigint()) }} as units_sold
 
     from warehouse_lines
 
