@@ -35,3 +35,17 @@ def shared_data() -> Path:
             pytrace=False,
         )
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def fixture_build(tmp_path_factory: pytest.TempPathFactory):
+    """The dbt project built once by the pipeline's own build over the hand-made fixture lake of
+    tests/test_dbt_project.py; modules that only read it share it (open it read-only)."""
+    from crossdock.config import Settings
+    from crossdock.warehouse import build
+    from tests.test_dbt_project import write_fixture_lake
+
+    settings = Settings(home=tmp_path_factory.mktemp("fixture-build"))
+    write_fixture_lake(settings.lake)
+    build(settings)
+    return settings

@@ -20,7 +20,7 @@ import pytest
 from sqlfluff.core import FluffConfig, Linter
 
 from crossdock.config import DBT_PROJECT_DIR, Settings
-from crossdock.warehouse import MARTS_SCHEMA, build, generate_docs, lake_sources, run_dbt
+from crossdock.warehouse import MARTS_SCHEMA, generate_docs, lake_sources, run_dbt
 
 # ---------------------------------------------------------------------------------------------
 # sqlfluff
@@ -79,19 +79,8 @@ def test_the_lint_config_catches_house_style_breaches():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The project built by the pipeline's own build over the fixture lake."""
-    from tests.test_dbt_project import write_fixture_lake
-
-    settings = Settings(home=tmp_path_factory.mktemp("dbt-docs"))
-    write_fixture_lake(settings.lake)
-    build(settings)
-    return settings
-
-
-@pytest.fixture(scope="module")
-def manifest(built: Settings) -> dict:
-    return json.loads((built.dbt_target_dir / "manifest.json").read_text())
+def manifest(fixture_build: Settings) -> dict:
+    return json.loads((fixture_build.dbt_target_dir / "manifest.json").read_text())
 
 
 def _models(manifest: dict) -> dict[str, dict]:
@@ -283,18 +272,20 @@ def test_models_sources_and_their_yaml_live_in_the_right_folders(manifest: dict)
 # A fixture build: source freshness and dbt docs
 
 
-def test_source_freshness_reports_each_lake_feed_by_its_latest_delivery_day(built: Settings):
-    proc = run_dbt(built, "source", "freshness")
+def test_source_freshness_reports_each_lake_feed_by_its_latest_delivery_day(
+    fixture_build: Settings,
+):
+    proc = run_dbt(fixture_build, "source", "freshness")
     # The fixture's deliveries are in 2024: stale against today's clock, which is an `error`
     # status (exit 1), not a failure to run.
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
-    results = json.loads((built.dbt_target_dir / "sources.json").read_text())["results"]
+    results = json.loads((fixture_build.dbt_target_dir / "sources.json").read_text())["results"]
     measured = {r["unique_id"].rsplit(".", 1)[-1]: r for r in results}
     # Every required feed, nothing for the optional ones (declared without freshness).
     assert set(measured) == set(lake_sources(optional=False))
     for entity, result in measured.items():
         days = sorted(
-            p.name.removeprefix("delivery_date=") for p in (built.lake / entity).iterdir()
+            p.name.removeprefix("delivery_date=") for p in (fixture_build.lake / entity).iterdir()
         )
         assert result["max_loaded_at"].startswith(f"{days[-1]}T00:00:00"), (entity, result)
         assert result["status"] in ("pass", "warn", "error"), result
@@ -302,10 +293,10 @@ def test_source_freshness_reports_each_lake_feed_by_its_latest_delivery_day(buil
         assert result["criteria"]["error_after"] == {"count": 4, "period": "day"}
 
 
-def test_docs_generate_catalogues_every_mart_with_its_columns(built: Settings):
+def test_docs_generate_catalogues_every_mart_with_its_columns(fixture_build: Settings):
 
-    index = generate_docs(built)
-    assert index == built.home / "docs" / "dbt" / "index.html"
+    index = generate_docs(fixture_build)
+    assert index == fixture_build.home / "docs" / "dbt" / "index.html"
     html = index.read_text()
     assert "fct_shipment_journeys" in html  # the static page embeds manifest and catalog
 

@@ -9,8 +9,6 @@ Expected values below are computed by hand from these rows.
 from __future__ import annotations
 
 import hashlib
-import os
-import sys
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,8 +20,6 @@ import pytest
 
 from crossdock.config import Settings
 from crossdock.warehouse import build
-
-DBT = Path(sys.executable).parent / "dbt"
 
 LINEAGE = {"_source_file": pl.String, "_source_line": pl.Int64, "_file_sha256": pl.String}
 
@@ -381,18 +377,9 @@ def write_fixture_lake(lake: Path) -> None:
     )
 
 
-def dbt_env(home: Path) -> dict[str, str]:
-    """The pipeline's own dbt environment (Settings.dbt_env) for a crossdock home in tmp."""
-    return {**os.environ, **Settings(home=home).dbt_env()}
-
-
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    home = tmp_path_factory.mktemp("crossdock")
-    settings = Settings(home=home)
-    write_fixture_lake(settings.lake)
-    build(settings)  # the pipeline's own build: lake placeholders, reference export, dbt build
-    con = duckdb.connect(str(settings.build_path), read_only=True)
+def warehouse(fixture_build: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(fixture_build.build_path), read_only=True)
     yield con
     con.close()
 

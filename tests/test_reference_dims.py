@@ -13,19 +13,14 @@ import pytest
 
 from crossdock.config import Settings
 from crossdock.reference.export import export_reference
-from crossdock.warehouse import build
-from tests.test_dbt_project import one, write_fixture_lake
+from tests.test_dbt_project import one
 
 TABLES = ("countries", "hs_codes", "hs_sections", "ecb_rates", "public_holidays")
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    home = tmp_path_factory.mktemp("crossdock")
-    settings = Settings(home=home)
-    write_fixture_lake(settings.lake)
-    build(settings)
-    con = duckdb.connect(str(settings.build_path), read_only=True)
+def warehouse(fixture_build: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(fixture_build.build_path), read_only=True)
     yield con
     con.close()
 
