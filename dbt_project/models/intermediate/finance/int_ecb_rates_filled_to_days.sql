@@ -98,9 +98,7 @@ final as (
         filled.currency,
 
         ---------- rate
-        {# staging casts to dbt.type_float(), single precision on DuckDB: its shortest text is the
-           published rate, so go through text to get the rate as a double (1.0856, not 1.0856000185) #}
-        {{ dbt.cast(dbt.cast('ecb_rates.per_eur', dbt.type_string()), 'double precision') }} as per_eur,
+        ecb_rates.per_eur,
         filled.rate_date,
         filled.rate_date = filled.date_day as is_fixing_day
 
