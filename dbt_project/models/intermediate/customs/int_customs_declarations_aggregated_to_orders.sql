@@ -1,7 +1,8 @@
 {#
     One row per order with import declarations: how many, and their duty and VAT summed in the
-    declaration currency. Declarations of one order in different currencies would give two rows
-    for the order and fail its unique test instead of being added up across currencies.
+    declaration currency, for fct_landed_costs to allocate to the order's lines. Declarations of
+    one order in different currencies would give two rows for the order and fail its unique test
+    instead of being added up across currencies.
 #}
 
 with
@@ -20,10 +21,8 @@ final as (
         currency,
 
         count(*) as declaration_count,
-        sum(declared_value) as declared_value,
         sum(duty_amount) as duty_amount,
-        sum(vat_amount) as vat_amount,
-        min(declared_at) as first_declared_at
+        sum(vat_amount) as vat_amount
 
     from declarations
 
