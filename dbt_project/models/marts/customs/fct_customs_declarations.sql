@@ -146,49 +146,12 @@ converted as (
 
 ),
 
-final as (
+{# No threshold (null) means no relief. #}
+assessed as (
 
     select
 
-        ----------  ids
-        converted.declaration_id,
-        converted.tracking_number,
-        converted.order_id,
-
-        ---------- declaration
-        converted.broker,
-        converted.hs_code,
-        substring(converted.hs_code, 1, 2) as hs_chapter,
-        converted.goods_description,
-        converted.incoterm,
-        converted.origin_country,
-        converted.destination_country,
-        converted.currency,
-        converted.declared_value,
-        converted.duty_amount,
-        converted.vat_amount,
-        converted.declared_at,
-        converted.declaration_date,
-
-        ---------- values in EUR and USD (ECB rate of the declaration day or the latest before)
-        converted.fx_rate_date,
-        converted.currency_per_eur,
-        converted.usd_per_eur,
-        {%- for amount in ['declared_value', 'duty_amount', 'vat_amount'] %}
-        {{ dbt.cast('round(converted.' ~ amount ~ ' / converted.currency_per_eur, 2)', 'decimal(18, 2)') }}
-            as {{ amount }}_eur,
-        {{ dbt.cast(
-            'round(converted.' ~ amount ~ ' / converted.currency_per_eur * converted.usd_per_eur, 2)',
-            'decimal(18, 2)'
-        ) }} as {{ amount }}_usd,
-        {%- endfor %}
-
-        ---------- de minimis on the declaration day
-        converted.de_minimis_threshold_id,
-        converted.threshold_currency,
-        converted.value_in_threshold_currency,
-        converted.duty_threshold_amount,
-        converted.tax_threshold_amount,
+        converted.*,
         case
             when converted.duty_threshold_amount is null then false
             else converted.value_in_threshold_currency <= converted.duty_threshold_amount
@@ -196,17 +159,58 @@ final as (
         case
             when converted.tax_threshold_amount is null then false
             else converted.value_in_threshold_currency <= converted.tax_threshold_amount
-        end as is_tax_de_minimis,
-        (
-            case
-                when converted.duty_threshold_amount is null then false
-                else converted.value_in_threshold_currency <= converted.duty_threshold_amount
-            end
-            or case
-                when converted.tax_threshold_amount is null then false
-                else converted.value_in_threshold_currency <= converted.tax_threshold_amount
-            end
-        ) as is_de_minimis,
+        end as is_tax_de_minimis
+
+    from converted
+
+),
+
+final as (
+
+    select
+
+        ----------  ids
+        assessed.declaration_id,
+        assessed.tracking_number,
+        assessed.order_id,
+
+        ---------- declaration
+        assessed.broker,
+        assessed.hs_code,
+        substring(assessed.hs_code, 1, 2) as hs_chapter,
+        assessed.goods_description,
+        assessed.incoterm,
+        assessed.origin_country,
+        assessed.destination_country,
+        assessed.currency,
+        assessed.declared_value,
+        assessed.duty_amount,
+        assessed.vat_amount,
+        assessed.declared_at,
+        assessed.declaration_date,
+
+        ---------- values in EUR and USD (ECB rate of the declaration day or the latest before)
+        assessed.fx_rate_date,
+        assessed.currency_per_eur,
+        assessed.usd_per_eur,
+        {%- for amount in ['declared_value', 'duty_amount', 'vat_amount'] %}
+        {{ dbt.cast('round(assessed.' ~ amount ~ ' / assessed.currency_per_eur, 2)', 'decimal(18, 2)') }}
+            as {{ amount }}_eur,
+        {{ dbt.cast(
+            'round(assessed.' ~ amount ~ ' / assessed.currency_per_eur * assessed.usd_per_eur, 2)',
+            'decimal(18, 2)'
+        ) }} as {{ amount }}_usd,
+        {%- endfor %}
+
+        ---------- de minimis on the declaration day
+        assessed.de_minimis_threshold_id,
+        assessed.threshold_currency,
+        assessed.value_in_threshold_currency,
+        assessed.duty_threshold_amount,
+        assessed.tax_threshold_amount,
+        assessed.is_duty_de_minimis,
+        assessed.is_tax_de_minimis,
+        assessed.is_duty_de_minimis or assessed.is_tax_de_minimis as is_de_minimis,
 
         ---------- clearance milestones (UTC)
         clearances.lodged_at,
@@ -226,10 +230,10 @@ final as (
         clearances.current_status_at,
         coalesce(clearances.clearance_event_count, 0) as clearance_event_count
 
-    from converted
+    from assessed
 
     left join clearances
-        on converted.declaration_id = clearances.declaration_id
+        on assessed.declaration_id = clearances.declaration_id
 
 )
 
