@@ -28,3 +28,7 @@ def calendar_days(start_date: str, end_date: str) -> str:
         "select cast(generate_series as date) as date_day"
         f" from generate_series(date '{start_date}', date '{end_date}', interval 1 day)"
     )
+
+
+def safe_ratio(numerator: str, denominator: str) -> str:
+    return f"(cast({numerator} as double) / nullif({denominator}, 0))"

@@ -81,9 +81,9 @@ final as (
         {{ dbt.cast('de_minimis_declarations', dbt.type_int()) }} as de_minimis_declarations,
 
         ---------- rates
-        {{ dbt.cast('held_declarations', 'double precision') }} / declarations as hold_rate,
-        {{ dbt.cast('inspected_declarations', 'double precision') }} / declarations as inspection_rate,
-        {{ dbt.cast('de_minimis_declarations', 'double precision') }} / declarations as de_minimis_share,
+        {{ safe_ratio('held_declarations', 'declarations') }} as hold_rate,
+        {{ safe_ratio('inspected_declarations', 'declarations') }} as inspection_rate,
+        {{ safe_ratio('de_minimis_declarations', 'declarations') }} as de_minimis_share,
 
         ---------- clearance dwell of released declarations, hours
         {{ dbt.cast('dwell_hours_p50', 'decimal(18, 2)') }} as dwell_hours_p50,
@@ -93,14 +93,8 @@ final as (
         {{ dbt.cast('customs_value_eur', 'decimal(18, 2)') }} as customs_value_eur,
         {{ dbt.cast('duty_amount_eur', 'decimal(18, 2)') }} as duty_amount_eur,
         {{ dbt.cast('vat_amount_eur', 'decimal(18, 2)') }} as vat_amount_eur,
-        case
-            when customs_value_eur > 0
-                then {{ dbt.cast('duty_amount_eur', 'double precision') }} / customs_value_eur
-        end as effective_duty_rate,
-        case
-            when customs_value_eur > 0
-                then {{ dbt.cast('vat_amount_eur', 'double precision') }} / customs_value_eur
-        end as effective_vat_rate
+        {{ safe_ratio('duty_amount_eur', 'customs_value_eur') }} as effective_duty_rate,
+        {{ safe_ratio('vat_amount_eur', 'customs_value_eur') }} as effective_vat_rate
 
     from aggregated
 
