@@ -136,59 +136,67 @@ parcels as (
 
 ),
 
-{# The most specific rate card row per charge: carrier, then service, then zone. #}
-parcel_freight_rates as (
+{# What the rate card prices: freight per parcel, insurance and the broker fee per order (an order has no
+   carrier or service, so only rows for any carrier and service price it). #}
+priced_units as (
 
     select
 
-        parcels.order_id,
-        parcels.tracking_number,
+        order_id,
+        tracking_number,
+        carrier,
+        service,
+        lane_zone,
+        order_date,
+        true as is_parcel
+
+    from parcels
+
+    union all
+
+    select
+
+        order_id,
+        null as tracking_number,
+        null as carrier,
+        null as service,
+        lane_zone,
+        order_date,
+        false as is_parcel
+
+    from orders
+
+),
+
+{# The most specific rate card row per unit and charge: carrier, then service, then zone. #}
+rate_card_matches as (
+
+    select
+
+        priced_units.order_id,
+        priced_units.tracking_number,
+        rate_card.charge_type,
         rate_card.amount,
         rate_card.currency,
 
         row_number() over (
-            partition by parcels.order_id, parcels.tracking_number
+            partition by priced_units.order_id, priced_units.tracking_number, rate_card.charge_type
             order by
                 case when rate_card.carrier is null then 1 else 0 end,
                 case when rate_card.service is null then 1 else 0 end,
                 case when rate_card.lane_zone is null then 1 else 0 end
         ) as specificity_rank
 
-    from parcels
+    from priced_units
 
     inner join rate_card
         on
-            rate_card.charge_type = 'freight'
-            and (rate_card.carrier is null or parcels.carrier = rate_card.carrier)
-            and (rate_card.service is null or parcels.service = rate_card.service)
-            and (rate_card.lane_zone is null or parcels.lane_zone = rate_card.lane_zone)
-            and parcels.order_date >= rate_card.effective_from
-            and (rate_card.effective_to is null or parcels.order_date <= rate_card.effective_to)
-
-),
-
-order_rate_card as (
-
-    select
-
-        orders.order_id,
-        rate_card.charge_type,
-        rate_card.amount,
-        rate_card.currency,
-
-        row_number() over (
-            partition by orders.order_id, rate_card.charge_type
-            order by case when rate_card.lane_zone is null then 1 else 0 end
-        ) as specificity_rank
-
-    from orders
-
-    inner join rate_card
-        on
-            rate_card.charge_type in ('insurance', 'broker_fee')
-            and (rate_card.lane_zone is null or orders.lane_zone = rate_card.lane_zone)
-            and orders.order_date >= rate_card.effective_from
-            and (rate_card.effective_to is null or orders.order_date <= rate_card.effective_to)
+            (rate_card.charge_type = 'freight') = priced_units.is_parcel
+            and (rate_card.carrier is null or priced_units.carrier = rate_card.carrier)
+            and (rate_card.service is null or priced_units.service = rate_card.service)
+            and (rate_card.lane_zone is null or priced_units.lane_zone = rate_card.lane_zone)
+            and priced_units.order_date >= rate_card.effective_from
+            and (rate_card.effective_to is null or priced_units.order_date <= rate_card.effective_to)
 
 ),
 
@@ -196,31 +204,33 @@ order_freight as (
 
     select
 
-        parcel_freight_rates.order_id,
+        parcel_freight.order_id,
         count(*) as parcel_count,
         sum(
             case
-                when parcel_freight_rates.currency = orders.currency then parcel_freight_rates.amount
+                when parcel_freight.currency = orders.currency then parcel_freight.amount
                 else round(
-                    parcel_freight_rates.amount / freight_rates.per_eur * order_rates.currency_per_eur, 2
+                    parcel_freight.amount / freight_rates.per_eur * order_rates.currency_per_eur, 2
                 )
             end
         ) as freight_amount
 
-    from parcel_freight_rates
+    from rate_card_matches as parcel_freight
 
     inner join orders
-        on parcel_freight_rates.order_id = orders.order_id
+        on parcel_freight.order_id = orders.order_id
 
     inner join order_rates
-        on parcel_freight_rates.order_id = order_rates.order_id
+        on parcel_freight.order_id = order_rates.order_id
 
     left join daily_rates as freight_rates
         on
-            parcel_freight_rates.currency = freight_rates.currency
+            parcel_freight.currency = freight_rates.currency
             and orders.order_date = freight_rates.date_day
 
-    where parcel_freight_rates.specificity_rank = 1
+    where
+        parcel_freight.charge_type = 'freight'
+        and parcel_freight.specificity_rank = 1
 
     group by 1
 
@@ -278,13 +288,13 @@ order_charges as (
     left join order_freight as freight
         on orders.order_id = freight.order_id
 
-    left join order_rate_card as insurance
+    left join rate_card_matches as insurance
         on
             orders.order_id = insurance.order_id
             and insurance.charge_type = 'insurance'
             and insurance.specificity_rank = 1
 
-    left join order_rate_card as broker_fee
+    left join rate_card_matches as broker_fee
         on
             orders.order_id = broker_fee.order_id
             and broker_fee.charge_type = 'broker_fee'
