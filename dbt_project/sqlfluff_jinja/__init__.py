@@ -32,3 +32,12 @@ def calendar_days(start_date: str, end_date: str) -> str:
 
 def safe_ratio(numerator: str, denominator: str) -> str:
     return f"(cast({numerator} as double) / nullif({denominator}, 0))"
+
+
+def convert_currency(
+    amount: str, from_currency: str, to_currency: str, from_per_eur: str, to_per_eur: str
+) -> str:
+    return (
+        f"case when {from_currency} = {to_currency} then {amount}"
+        f" else round({amount} / {from_per_eur} * {to_per_eur}, 2) end"
+    )

@@ -112,15 +112,10 @@ converted as (
         declaration_rates.per_eur as currency_per_eur,
         usd_rates.per_eur as usd_per_eur,
 
-        case
-            when dated_declarations.currency = matching_thresholds.threshold_currency
-                then dated_declarations.declared_value
-            else {{ dbt.cast(
-                'round(dated_declarations.declared_value / declaration_rates.per_eur'
-                ~ ' * threshold_rates.per_eur, 2)',
-                'decimal(18, 2)'
-            ) }}
-        end as value_in_threshold_currency
+        {{ dbt.cast(convert_currency(
+            'dated_declarations.declared_value', 'dated_declarations.currency',
+            'matching_thresholds.threshold_currency', 'declaration_rates.per_eur', 'threshold_rates.per_eur'
+        ), 'decimal(18, 2)') }} as value_in_threshold_currency
 
     from dated_declarations
 

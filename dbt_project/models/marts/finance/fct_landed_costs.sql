@@ -206,14 +206,10 @@ order_freight as (
 
         parcel_freight.order_id,
         count(*) as parcel_count,
-        sum(
-            case
-                when parcel_freight.currency = orders.currency then parcel_freight.amount
-                else round(
-                    parcel_freight.amount / freight_rates.per_eur * order_rates.currency_per_eur, 2
-                )
-            end
-        ) as freight_amount
+        sum({{ convert_currency(
+            'parcel_freight.amount', 'parcel_freight.currency', 'orders.currency',
+            'freight_rates.per_eur', 'order_rates.currency_per_eur'
+        ) }}) as freight_amount
 
     from rate_card_matches as parcel_freight
 
@@ -254,30 +250,23 @@ order_charges as (
         coalesce(order_declarations.declaration_count, 0) as declaration_count,
         order_declarations.order_id is not null as has_customs_declaration,
 
-        case
-            when order_declarations.order_id is null then 0
-            when order_declarations.currency = orders.currency then order_declarations.duty_amount
-            else round(
-                order_declarations.duty_amount / declaration_rates.per_eur * order_rates.currency_per_eur, 2
-            )
-        end as duty_amount,
+        {%- for levy in ['duty', 'vat'] %}
 
         case
             when order_declarations.order_id is null then 0
-            when order_declarations.currency = orders.currency then order_declarations.vat_amount
-            else round(
-                order_declarations.vat_amount / declaration_rates.per_eur * order_rates.currency_per_eur, 2
-            )
-        end as vat_amount,
+            else {{ convert_currency(
+                'order_declarations.' ~ levy ~ '_amount', 'order_declarations.currency', 'orders.currency',
+                'declaration_rates.per_eur', 'order_rates.currency_per_eur'
+            ) }}
+        end as {{ levy }}_amount,
+        {%- endfor %}
 
         case
             when broker_fee.amount is null or order_declarations.order_id is null then 0
-            when broker_fee.currency = orders.currency
-                then order_declarations.declaration_count * broker_fee.amount
-            else round(
-                order_declarations.declaration_count * broker_fee.amount
-                / broker_fee_rates.per_eur * order_rates.currency_per_eur, 2
-            )
+            else {{ convert_currency(
+                'order_declarations.declaration_count * broker_fee.amount', 'broker_fee.currency', 'orders.currency',
+                'broker_fee_rates.per_eur', 'order_rates.currency_per_eur'
+            ) }}
         end as fee_amount
 
     from orders
