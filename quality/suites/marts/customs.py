@@ -20,7 +20,7 @@ def fct_customs_declarations() -> gx.ExpectationSuite:
         gxe.ExpectColumnValuesToBeBetween(column="declared_value_eur", min_value=0),
         gxe.ExpectColumnValuesToBeBetween(column="declared_value_usd", min_value=0),
         gxe.ExpectColumnValuesToBeBetween(column="currency_per_eur", min_value=0, strict_min=True),
-        # a declaration relieved of both levies is relieved at all
+        # a declaration relieved of duty is de minimis
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="is_de_minimis",
             column_B="is_duty_de_minimis",
