@@ -21,6 +21,21 @@ def not_null(*columns: str) -> list[gxe.Expectation]:
     return [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in columns]
 
 
+def at_least(column_a: str, column_b: str, *, skip_missing: bool = False) -> gxe.Expectation:
+    """column_a >= column_b on every row (`skip_missing`: only where both are present)."""
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=column_a,
+        column_B=column_b,
+        or_equal=True,
+        ignore_row_if="either_value_is_missing" if skip_missing else "both_values_are_missing",
+    )
+
+
+def rate(column: str) -> gxe.Expectation:
+    """A share: between 0 and 1."""
+    return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1)
+
+
 def in_set(column: str, values: list[str]) -> gxe.Expectation:
     return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=values)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from quality.suites.common import in_reference, not_null, suite
+from quality.suites.common import at_least, in_reference, not_null, suite
 
 
 def dim_countries() -> gx.ExpectationSuite:
@@ -56,12 +56,8 @@ def dim_sellers() -> gx.ExpectationSuite:
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["seller_id", "platform"]),
         *not_null("seller_id", "platform", "first_order_at", "last_order_at"),
         in_reference("ship_from_country", "iso3166_alpha2"),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="last_order_at", column_B="first_order_at", or_equal=True
-        ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="orders", column_B="cancelled_orders", or_equal=True
-        ),
+        at_least("last_order_at", "first_order_at"),
+        at_least("orders", "cancelled_orders"),
     )
 
 
@@ -76,12 +72,7 @@ def dim_products() -> gx.ExpectationSuite:
         ),
         *not_null("sku", "version_number", "valid_from", "is_current"),
         in_reference("hs_code", "hs2022_subheadings"),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="valid_to",
-            column_B="valid_from",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-        ),
+        at_least("valid_to", "valid_from", skip_missing=True),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from quality.suites.common import in_reference, not_null, suite
+from quality.suites.common import at_least, in_reference, not_null, rate, suite
 
 
 def fct_customs_declarations() -> gx.ExpectationSuite:
@@ -21,12 +21,7 @@ def fct_customs_declarations() -> gx.ExpectationSuite:
         gxe.ExpectColumnValuesToBeBetween(column="declared_value_usd", min_value=0),
         gxe.ExpectColumnValuesToBeBetween(column="currency_per_eur", min_value=0, strict_min=True),
         # a declaration relieved of duty is de minimis
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="is_de_minimis",
-            column_B="is_duty_de_minimis",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-        ),
+        at_least("is_de_minimis", "is_duty_de_minimis", skip_missing=True),
     )
 
 
@@ -37,19 +32,12 @@ def fct_customs_clearance_weekly() -> gx.ExpectationSuite:
         gxe.ExpectColumnValuesToBeUnique(column="customs_week_id"),
         gxe.ExpectColumnValuesToBeBetween(column="declarations", min_value=1),
         *[
-            gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1)
+            rate(c)
             for c in ("hold_rate", "inspection_rate", "de_minimis_share", "effective_duty_rate")
         ],
         gxe.ExpectColumnValuesToBeBetween(column="effective_vat_rate", min_value=0, max_value=0.5),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="dwell_hours_p90",
-            column_B="dwell_hours_p50",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-        ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="declarations", column_B="released_declarations", or_equal=True
-        ),
+        at_least("dwell_hours_p90", "dwell_hours_p50", skip_missing=True),
+        at_least("declarations", "released_declarations"),
         in_reference("destination_country", "iso3166_alpha2"),
     )
 

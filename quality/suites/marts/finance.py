@@ -5,7 +5,7 @@ from __future__ import annotations
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from quality.suites.common import in_reference, in_set, not_null, suite
+from quality.suites.common import at_least, in_reference, in_set, not_null, rate, suite
 
 COMPONENTS = (
     "goods_value", "freight_amount", "insurance_amount", "duty_amount", "vat_amount", "fee_amount",
@@ -19,18 +19,11 @@ def fct_landed_costs() -> gx.ExpectationSuite:
         *not_null("order_line_id", "order_id", "currency", "goods_value", "landed_cost"),
         gxe.ExpectColumnValuesToBeUnique(column="order_line_id"),
         in_reference("currency", "iso4217"),
-        gxe.ExpectColumnValuesToBeBetween(column="value_share", min_value=0, max_value=1),
+        rate("value_share"),
         *[gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in COMPONENTS],
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="landed_cost", column_B="goods_value", or_equal=True
-        ),
+        at_least("landed_cost", "goods_value"),
         in_set("is_freight_estimated", [True]),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="order_date",
-            column_B="fx_rate_date",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-        ),
+        at_least("order_date", "fx_rate_date", skip_missing=True),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from quality.suites.common import not_null, suite
+from quality.suites.common import at_least, not_null, rate, suite
 
 
 def fct_inventory_daily() -> gx.ExpectationSuite:
@@ -20,13 +20,9 @@ def fct_inventory_daily() -> gx.ExpectationSuite:
         gxe.ExpectColumnValuesToBeBetween(column="days_in_window", min_value=1, max_value=28),
         gxe.ExpectColumnValuesToBeBetween(column="stockout_days_28d", min_value=0, max_value=28),
         gxe.ExpectColumnValuesToBeBetween(column="days_of_cover", min_value=0),
-        gxe.ExpectColumnValuesToBeBetween(column="sell_through_rate_28d", min_value=0, max_value=1),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="units_sold_28d", column_B="units_sold", or_equal=True
-        ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="on_hand", column_B="reserved", or_equal=True
-        ),
+        rate("sell_through_rate_28d"),
+        at_least("units_sold_28d", "units_sold"),
+        at_least("on_hand", "reserved"),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from quality.suites.common import in_set, not_null, suite
+from quality.suites.common import at_least, in_set, not_null, rate, suite
 
 METRICS = (
     "late_shipment_rate",
@@ -19,11 +19,9 @@ def fct_seller_scorecards() -> gx.ExpectationSuite:
     per_metric: list[gxe.Expectation] = []
     for metric in METRICS:
         per_metric += [
-            gxe.ExpectColumnValuesToBeBetween(column=metric, min_value=0, max_value=1),
+            rate(metric),
             gxe.ExpectColumnValuesToBeBetween(column=f"{metric}_numerator", min_value=0),
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=f"{metric}_denominator", column_B=f"{metric}_numerator", or_equal=True
-            ),
+            at_least(f"{metric}_denominator", f"{metric}_numerator"),
             in_set(f"{metric}_comparator", ["<", "<=", ">", ">="]),
         ]
     return suite(
@@ -33,9 +31,7 @@ def fct_seller_scorecards() -> gx.ExpectationSuite:
         *not_null("seller_id", "platform", "as_of_date", "window_days", "is_at_risk"),
         in_set("platform", ["amazon", "shopify", "ebay", "walmart"]),
         gxe.ExpectColumnValuesToBeBetween(column="window_days", min_value=1, max_value=366),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="as_of_date", column_B="window_start_date", or_equal=True
-        ),
+        at_least("as_of_date", "window_start_date"),
         *per_metric,
     )
 
