@@ -117,13 +117,10 @@ final as (
         {{ dbt.cast('returned_shipments', dbt.type_int()) }} as returned_shipments,
 
         ---------- rates
-        case
-            when delivered_shipments > 0
-                then {{ dbt.cast('on_time_shipments', 'double precision') }} / delivered_shipments
-        end as on_time_rate,
-        {{ dbt.cast('late_shipments', 'double precision') }} / shipments as late_shipment_rate,
-        {{ dbt.cast('exception_shipments', 'double precision') }} / shipments as exception_rate,
-        {{ dbt.cast('lost_shipments', 'double precision') }} / shipments as lost_rate,
+        {{ safe_ratio('on_time_shipments', 'delivered_shipments') }} as on_time_rate,
+        {{ safe_ratio('late_shipments', 'shipments') }} as late_shipment_rate,
+        {{ safe_ratio('exception_shipments', 'shipments') }} as exception_rate,
+        {{ safe_ratio('lost_shipments', 'shipments') }} as lost_rate,
 
         ---------- transit and lead time of delivered shipments, days
         {{ dbt.cast('transit_days_p50', 'decimal(18, 2)') }} as transit_days_p50,
