@@ -41,3 +41,12 @@ def convert_currency(
         f"case when {from_currency} = {to_currency} then {amount}"
         f" else round({amount} / {from_per_eur} * {to_per_eur}, 2) end"
     )
+
+
+def deduplicate_tracking_events(relation: str) -> str:
+    return (
+        "select ranked.event_id, ranked.times_delivered from (select *, row_number() over"
+        " (partition by event_id order by delivery_date) as delivery_rank,"
+        f" count(*) over (partition by event_id) as times_delivered from {relation}) as ranked"
+        " where ranked.delivery_rank = 1"
+    )

@@ -25,13 +25,7 @@
 
 with
 
-tracking_events as (
-
-    select * from {{ ref('int_tracking_events_deduplicated') }}
-
-),
-
-{# every delivered copy, duplicates included: which shipments a new delivery touches #}
+{# every delivered copy, duplicates included #}
 delivered_copies as (
 
     select * from {{ ref('stg_carrier__tracking_events') }}
@@ -65,6 +59,24 @@ touched_shipments as (
 
 {% endif %}
 
+{# the copies to sequence: all of them, or in an increment those of the touched shipments #}
+copies_to_sequence as (
+
+    select delivered_copies.*
+    from delivered_copies
+    {% if is_incremental() %}
+    inner join touched_shipments
+        on delivered_copies.tracking_number = touched_shipments.tracking_number
+    {% endif %}
+
+),
+
+tracking_events as (
+
+    {{ deduplicate_tracking_events('copies_to_sequence') }}
+
+),
+
 shipment_events as (
 
     select
@@ -75,13 +87,6 @@ shipment_events as (
         ]) }} as arrival_id
 
     from tracking_events
-
-    {% if is_incremental() %}
-    where
-        tracking_number in (
-            select touched.tracking_number from touched_shipments as touched
-        )
-    {% endif %}
 
 ),
 
