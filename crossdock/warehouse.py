@@ -15,6 +15,7 @@ import polars as pl
 import yaml
 
 from crossdock.config import DBT_PROJECT_DIR, Settings
+from crossdock.forecast_store import ensure_tables
 from crossdock.lake import write_atomic
 from crossdock.reference.export import export_reference
 from ingestion import FEEDS
@@ -118,6 +119,9 @@ def build(settings: Settings, *, full_refresh: bool = False) -> BuildResult:
     """
     prepare_lake(settings.lake)
     export_reference(settings.lake)  # the dbt `reference` source: <lake>/reference/*.parquet
+    settings.build_dir.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.build_path)) as con:
+        ensure_tables(con)  # the dbt `forecasts` source exists before the first refresh
     _dbt_or_fail(settings, "build", "--fail-fast", *(["--full-refresh"] if full_refresh else []))
     run = json.loads((settings.dbt_target_dir / "run_results.json").read_text())
     kinds: dict[str, int] = {}
