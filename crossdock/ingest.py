@@ -9,10 +9,17 @@ and is recorded in the ledger with rows delivered = landed + quarantined.
 A file is rejected whole (nothing of it lands, the task fails) when it cannot be parsed, misses a
 contract column, fails a blocking expectation, or has more than MAX_QUARANTINE_SHARE of its rows
 quarantined: that is a broken delivery, not a few bad rows.
+
+Every gate result is appended to the dq store beside the ledger before anything lands
+(crossdock.dq); a result's id derives from the batch's files, so a re-run after a crash records
+no duplicate. A crash anywhere (see crossdock.crashpoints) leaves at worst a lake file without
+its ledger row, which the re-run overwrites with the same bytes, and temporary files, which the
+re-run sweeps.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +27,9 @@ from pathlib import Path
 import polars as pl
 
 from crossdock.config import Settings
-from crossdock.lake import lake_relpath, write_atomic
+from crossdock.crashpoints import crash_point
+from crossdock.dq import DqStore
+from crossdock.lake import lake_relpath, sweep_tmp, write_atomic
 from crossdock.ledger import Ledger, LedgerEntry
 from ingestion import feeds_of
 from ingestion.contract import FeedError, RowError, file_sha256
@@ -52,6 +61,10 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)  # already ingested (same content)
     gates: list[GateResult] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+
+    @property
+    def gate_seconds(self) -> float:
+        return round(sum(g.seconds for g in self.gates), 3)
 
     @property
     def rows_landed(self) -> int:
@@ -185,7 +198,8 @@ def _audit(
     def gate_of(group: list[ParsedFile], batch: str) -> tuple[GateResult, list[ParsedFile]]:
         frame = pl.concat([p.good_rows() for p in group], how="diagonal_relaxed")
         gate = _gate(feed, frame, batch)
-        return gate, _with_gate_problems(group, frame, gate)
+        key = hashlib.sha256(" ".join(sorted(p.sha256 for p in group)).encode()).hexdigest()
+        return replace(gate, key=key), _with_gate_problems(group, frame, gate)
 
     gate, audited = gate_of(files, f"{feed.family}/{feed.folder}/{day} ({len(files)} file(s))")
     gates, blocked = [gate], {}
@@ -230,6 +244,7 @@ def land(
     if quarantined.height:
         q_rel = lake_relpath(QUARANTINE_ENTITY, day, feed.name, parsed.sha256)
         write_atomic(quarantined, settings.lake / q_rel)
+    crash_point("ingest.landed")
     entry = LedgerEntry(
         parsed.sha256,
         feed.name,
@@ -242,12 +257,14 @@ def land(
         parsed.rows_delivered - good.height,
     )
     ledger.record(entry)
+    crash_point("ingest.recorded")
     return entry
 
 
-def ingest(settings: Settings, family: str, day: str) -> IngestReport:
+def ingest(settings: Settings, family: str, day: str, run_id: str = "adhoc") -> IngestReport:
     """Ingest every file delivered for `family` on `day`; raise IngestFailed if any is rejected."""
     ledger = Ledger(settings.ledger_path)
+    dq = DqStore(settings.ledger_path)
     report = IngestReport(family, day)
 
     def reject(feed: Feed, path: Path, reason: str) -> None:
@@ -256,6 +273,9 @@ def ingest(settings: Settings, family: str, day: str) -> IngestReport:
         report.failures.append(reason)
 
     for feed in feeds_of(family):
+        # Only this family's ingest writes this feed's lake files: its leftovers are stale.
+        for stale in sweep_tmp(settings.lake, f"{feed.name}-"):
+            log.warning("removed %s, left by an interrupted ingest", stale)
         parsed: list[ParsedFile] = []
         for path in sorted(feed.day_dir(settings.landing, day).glob(feed.pattern)):
             try:
@@ -272,6 +292,8 @@ def ingest(settings: Settings, family: str, day: str) -> IngestReport:
             continue
         to_land, gates, rejected = _audit(feed, parsed, day)
         report.gates += gates
+        dq.record(gates, stage="landing", run_id=run_id)
+        crash_point("ingest.gated")
         for p, reason in rejected:
             reject(feed, p.path, reason)
         report.landed += [land(settings, ledger, feed, p, day) for p in to_land]

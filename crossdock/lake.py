@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 
+from crossdock.crashpoints import crash_point
+
 
 def lake_relpath(entity: str, day: str, feed: str, file_sha256: str) -> Path:
     # The name derives from the delivered content: landing the same file again overwrites it.
@@ -22,10 +24,21 @@ def write_atomic(frame: pl.DataFrame, target: Path) -> None:
         frame.write_parquet(tmp, compression="zstd", statistics=True)
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
+        crash_point("lake.tmp_written")
         os.replace(tmp, target)
+        crash_point("lake.replaced")
     finally:
         tmp.unlink(missing_ok=True)
     fsync_dir(target.parent)
+
+
+def sweep_tmp(root: Path, prefix: str) -> list[Path]:
+    """Remove temporary files a killed writer left under `root` (`.<prefix>*.tmp`, the names
+    write_atomic uses). Call it only where no other writer of that prefix can be running."""
+    stale = sorted(root.glob(f"*/*/.{prefix}*.tmp")) if root.exists() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def fsync_dir(path: Path) -> None:

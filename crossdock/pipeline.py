@@ -188,6 +188,13 @@ def summary(settings: Settings, result: RunResult) -> str:
         f"{i['rows_landed']} rows landed, {i['rows_quarantined']} quarantined"
     )
     lines.append(f"  GX gates passed: {result.gates_passed}/{result.gates_total}")
+    from crossdock.dq import data_docs_path, gate_share
+
+    share = gate_share(settings.runs_dir / result.run_id, result.seconds)
+    lines.append(
+        f"  gates took {share['gate_seconds']:.0f} s ({share.get('share_of_wall', 0):.0%} of the"
+        f" run's wall time); data quality docs: {data_docs_path(settings)}"
+    )
     if result.dbt and result.dbt.get("status") == "success":
         d = result.dbt
         lines.append(

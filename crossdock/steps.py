@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -26,16 +27,28 @@ def _step(
     settings = settings or Settings.from_env()
     folder = settings.runs_dir / run_id()
     folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
     try:
         payload = {"status": "success", **work(settings)}
     except Exception as exc:
         # Failed gates count in the run's totals too.
         gates = _gate_summary(getattr(exc, "gates", []))
-        payload = {"status": "failed", "error": str(exc), "gates": gates}
+        payload = {
+            "status": "failed",
+            "error": str(exc),
+            "gates": gates,
+            "gate_seconds": round(sum(getattr(g, "seconds", 0.0) for g in exc_gates(exc)), 3),
+        }
         raise
     finally:
+        # Step wall time; crossdock.dq.gate_share sums it with the gates' own seconds.
+        payload["seconds"] = round(time.perf_counter() - started, 3)
         (folder / f"{step}.json").write_text(json.dumps(payload, indent=2, default=str))
     return payload
+
+
+def exc_gates(exc: BaseException) -> list:
+    return list(getattr(exc, "gates", []))
 
 
 def _gate_summary(gates: list) -> list[dict[str, Any]]:
@@ -46,6 +59,8 @@ def _gate_summary(gates: list) -> list[dict[str, Any]]:
             "rows": g.rows,
             "success": g.success,
             "expectations": len(g.outcomes),
+            "warnings": len(g.warnings),
+            "seconds": g.seconds,
         }
         for g in gates
     ]
@@ -55,13 +70,14 @@ def ingest(family: str, day: str, settings: Settings | None = None) -> dict[str,
     from crossdock.ingest import ingest
 
     def work(s: Settings) -> dict[str, Any]:
-        report = ingest(s, family, day)
+        report = ingest(s, family, day, run_id())
         return {
             "files_landed": len(report.landed),
             "files_skipped": len(report.skipped),
             "rows_landed": report.rows_landed,
             "rows_quarantined": report.rows_quarantined,
             "gates": _gate_summary(report.gates),
+            "gate_seconds": report.gate_seconds,
         }
 
     return _step(settings, f"ingest-{family}-{day}", work)
@@ -76,7 +92,13 @@ def build(settings: Settings | None = None, *, full_refresh: bool = False) -> di
 def gate_marts(settings: Settings | None = None) -> dict[str, Any]:
     from crossdock.warehouse import gate_marts
 
-    return _step(settings, "gate_marts", lambda s: {"gates": _gate_summary(gate_marts(s))})
+    def work(s: Settings) -> dict[str, Any]:
+        from crossdock.dq import data_docs_path
+
+        gates = gate_marts(s, run_id())
+        return {"gates": _gate_summary(gates), "data_docs": str(data_docs_path(s))}
+
+    return _step(settings, "gate_marts", work)
 
 
 def publish(settings: Settings | None = None) -> dict[str, Any]:

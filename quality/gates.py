@@ -3,10 +3,14 @@
 GX 1.x cannot validate DuckDB through SQLAlchemy (duckdb_engine makes every expectation fail with an
 IndexError, GX issue #11579), so every gate validates a pandas frame: a landed batch before it is
 written to the lake, or a mart read from the build warehouse over Arrow.
+
+Severity: an expectation's meta `severity` is "error" (the default: a failure fails the gate, so
+its task fails and nothing is published) or "warn" (the failure is recorded and the run goes on).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
@@ -14,6 +18,9 @@ from typing import Any
 import great_expectations as gx
 import pandas as pd
 from great_expectations.data_context.types.base import ProgressBarsConfig
+
+ERROR, WARN = "error", "warn"
+SEVERITIES = (ERROR, WARN)
 
 
 @dataclass(frozen=True)
@@ -28,10 +35,16 @@ class Outcome:
     # Positions of every unexpected row (row-level expectations only); not kept in reports.
     rows: list[int] = field(default_factory=list, repr=False, compare=False)
     blocking: bool = True  # False: its unexpected rows may be quarantined instead
+    severity: str = ERROR  # "warn": a failure is recorded, never blocks or quarantines
+    kwargs: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def quarantinable(self) -> bool:
-        return not self.success and not self.blocking and bool(self.rows)
+        return not self.success and self.severity == ERROR and not self.blocking and bool(self.rows)
+
+    @property
+    def failed_error(self) -> bool:
+        return not self.success and self.severity == ERROR
 
     def describe(self) -> str:
         where = f" on {self.column}" if self.column else ""
@@ -52,29 +65,44 @@ class GateResult:
     success: bool
     rows: int
     outcomes: list[Outcome]
+    key: str = ""  # what identifies the validated content (landing: its files' sha256s)
+    seconds: float = 0.0
 
     @property
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.success]
 
+    @property
+    def warnings(self) -> list[Outcome]:
+        return [o for o in self.failures if o.severity == WARN]
+
     def describe(self) -> str:
-        if self.success:
+        if not self.failures:
             return f"{self.suite} on {self.batch}: {len(self.outcomes)} expectations passed"
         lines = [f"{self.suite} on {self.batch}: {len(self.failures)} expectation(s) failed"]
-        lines += [f"  - {o.describe()}" for o in self.failures]
+        lines += [f"  - [{o.severity}] {o.describe()}" for o in self.failures]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         for o in out["outcomes"]:
             o.pop("rows")
+            o.pop("kwargs")
         return out
 
 
 class GateFailed(Exception):
-    def __init__(self, gates: list[GateResult]) -> None:
+    def __init__(self, gates: list[GateResult], detail: str = "") -> None:
         self.gates = gates
-        super().__init__("\n".join(g.describe() for g in gates if not g.success))
+        message = "\n".join(g.describe() for g in gates if not g.success)
+        super().__init__(message + (f"\n{detail}" if detail else ""))
+
+
+def severity_of(config: Any) -> str:
+    severity = (config.meta or {}).get("severity", ERROR)
+    if severity not in SEVERITIES:
+        raise ValueError(f"{config.type}: severity {severity!r} is not one of {SEVERITIES}")
+    return severity
 
 
 @cache
@@ -111,6 +139,7 @@ def validate(
     `line_column` maps unexpected rows back to file lines; `row_positions` asks GX for the
     position of every unexpected row (result format COMPLETE), for quarantining them.
     """
+    started = time.perf_counter()
     batch_ = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch_.validate(suite, result_format="COMPLETE" if row_positions else "SUMMARY")
     outcomes = []
@@ -125,6 +154,7 @@ def validate(
                 or []
             )
             rows = [i for i in index if isinstance(i, int)]
+        severity = severity_of(config)
         lines: list[int] = []
         if line_column and rows:
             lines = [int(frame[line_column].iloc[i]) for i in rows[:20]]
@@ -138,7 +168,17 @@ def validate(
                 sample=_json_safe(details.get("partial_unexpected_list") or []),
                 lines=lines,
                 rows=rows if row_positions else [],
-                blocking=(config.meta or {}).get("on_failure", "quarantine") == "block" or not rows,
+                blocking=severity == ERROR
+                and ((config.meta or {}).get("on_failure", "quarantine") == "block" or not rows),
+                severity=severity,
+                kwargs=_json_safe_kwargs(config.kwargs),
             )
         )
-    return GateResult(suite.name, batch, bool(result.success), len(frame), outcomes)
+    # A failed `warn` expectation is recorded but does not fail the gate.
+    success = not any(o.failed_error for o in outcomes)
+    seconds = round(time.perf_counter() - started, 3)
+    return GateResult(suite.name, batch, success, len(frame), outcomes, seconds=seconds)
+
+
+def _json_safe_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: _json_safe(v) for k, v in kwargs.items() if k != "batch_id"}
