@@ -305,8 +305,8 @@ select
 
 
 def freshness_frame(settings: Settings, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Newest delivery day of each required lake entity and of the incremental marts; lag in
-    days behind the newest delivery of any feed."""
+    """Newest delivery day of each required lake entity (lag behind the newest of any feed) and
+    of each incremental mart (lag behind the newest delivery of the feed it is built from)."""
     from crossdock.warehouse import lake_sources
 
     newest: dict[str, Any] = {}
@@ -314,15 +314,27 @@ def freshness_frame(settings: Settings, con: duckdb.DuckDBPyConnection) -> pd.Da
         files = _lake_files(settings.lake, entity)
         days = [p.parent.name.removeprefix("delivery_date=") for p in files]
         newest[entity] = max(days) if days else None
-    for mart in ("fct_shipment_events",):
-        (day,) = con.execute(f"select max(delivery_date)::varchar from marts.{mart}").fetchall()[0]
-        newest[f"marts.{mart}"] = day
     top = max((d for d in newest.values() if d), default=None)
-    frame = pd.DataFrame({"entity": list(newest), "newest_delivery": list(newest.values())})
-    frame["lag_days"] = [
-        (pd.Timestamp(top) - pd.Timestamp(d)).days if d and top else None for d in newest.values()
+    records = [
+        {"entity": e, "kind": "feed", "newest_delivery": d, "lag_days": _days(top, d)}
+        for e, d in newest.items()
     ]
-    return frame
+    for mart, entity in INCREMENTAL_MARTS.items():
+        (day,) = con.execute(f"select max(delivery_date)::varchar from marts.{mart}").fetchall()[0]
+        lag = _days(newest.get(entity), day)
+        records.append({"entity": f"marts.{mart}", "kind": "mart", "newest_delivery": day,
+                        "lag_days": lag})  # fmt: skip
+    return pd.DataFrame(records)
+
+
+# Incremental marts and the lake entity whose delivery days they follow.
+INCREMENTAL_MARTS = {"fct_shipment_events": "carrier_tracking_events"}
+
+
+def _days(newer: str | None, older: str | None) -> int | None:
+    if not newer or not older:
+        return None
+    return (pd.Timestamp(newer) - pd.Timestamp(older)).days
 
 
 def on_time_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
