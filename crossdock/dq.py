@@ -121,9 +121,13 @@ class DqStore:
         now = datetime.now(UTC).isoformat()
         rows = []
         for gate in gates:
-            batch_key = gate.key if stage == "landing" and gate.key else f"run:{run_id}"
+            # Landing: the same files validated by the same suite are one result, whatever the
+            # batch was called. Warehouse: one result per run, mart and expectation.
+            content = stage == "landing" and gate.key
+            batch_key = gate.key if content else f"run:{run_id}"
+            scope = batch_key if content else f"{batch_key}|{gate.batch}"
             for i, o in enumerate(gate.outcomes):
-                ident = f"{stage}|{batch_key}|{gate.suite}|{gate.batch}|{i}|{o.expectation}"
+                ident = f"{stage}|{scope}|{gate.suite}|{i}|{o.expectation}"
                 rows.append(
                     (
                         hashlib.sha256(ident.encode()).hexdigest()[:32],
