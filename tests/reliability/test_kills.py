@@ -72,9 +72,10 @@ def run_child(ctx, target, *args, timeout: float = 300) -> int:
 
 
 def serving_state(ctx, home: Path) -> dict | None:
-    queue = ctx.Queue()
-    assert run_child(ctx, workers.read_serving, str(home), queue, timeout=60) == 0
-    state = queue.get(timeout=10)
+    receiver, sender = ctx.Pipe(duplex=False)
+    assert run_child(ctx, workers.read_serving, str(home), sender, timeout=60) == 0
+    assert receiver.poll(10), "the serving reader reported nothing"
+    state = receiver.recv()
     assert state is None or "error" not in state, state
     return state
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from crossdock import ingest as _ingest  # the fork server preloads all of these
@@ -50,16 +51,16 @@ def publish(home: str, crash: str | None) -> None:
     _publish.publish(Settings(home=Path(home)))
 
 
-def read_serving(home: str, queue: mp.Queue) -> None:
+def read_serving(home: str, conn: Connection) -> None:
     """Open the serving snapshot read-only (a fresh process: DuckDB caches instances per path)
     and report its stamped version, its stamped mart hashes and the hashes it really holds."""
     settings = Settings(home=Path(home))
     if not settings.serving_path.exists():
-        queue.put(None)
+        conn.send(None)
         return
     try:
         with _publish.connect_serving(settings) as con:
             info = _publish.snapshot_info(con)
-        queue.put({**info, "actual": _warehouse.mart_fingerprints(settings.serving_path)})
+        conn.send({**info, "actual": _warehouse.mart_fingerprints(settings.serving_path)})
     except Exception as exc:  # reported to the test, which fails with it
-        queue.put({"error": repr(exc)})
+        conn.send({"error": repr(exc)})
