@@ -31,13 +31,13 @@ def _step(
     try:
         payload = {"status": "success", **work(settings)}
     except Exception as exc:
-        # Failed gates count in the run's totals too.
-        gates = _gate_summary(getattr(exc, "gates", []))
+        # Failed gates count in the run's totals (and its gate time) too.
+        gates = getattr(exc, "gates", [])
         payload = {
             "status": "failed",
             "error": str(exc),
-            "gates": gates,
-            "gate_seconds": round(sum(getattr(g, "seconds", 0.0) for g in exc_gates(exc)), 3),
+            "gates": _gate_summary(gates),
+            "gate_seconds": round(sum(g.seconds for g in gates), 3),
         }
         raise
     finally:
@@ -45,10 +45,6 @@ def _step(
         payload["seconds"] = round(time.perf_counter() - started, 3)
         (folder / f"{step}.json").write_text(json.dumps(payload, indent=2, default=str))
     return payload
-
-
-def exc_gates(exc: BaseException) -> list:
-    return list(getattr(exc, "gates", []))
 
 
 def _gate_summary(gates: list) -> list[dict[str, Any]]:
