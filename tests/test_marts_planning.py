@@ -34,7 +34,12 @@ from quality.gates import validate
 from quality.suites.marts import SUITES
 from tests.test_dbt_project import ORDER_LINE_SCHEMA, d, order_line, ts, write_lake_file
 
-MARTS = ("fct_forecast_accuracy", "fct_forecast_accuracy_weekly", "fct_replenishment_advice")
+MARTS = (
+    "fct_forecast_accuracy",
+    "fct_forecast_accuracy_weekly",
+    "fct_lane_lead_times",
+    "fct_replenishment_advice",
+)
 Z_975 = 1.959963984540054
 
 # Demand of the series SKU-RP-1|US (placed lines, CN -> US) by UTC order day; a cancelled line of
@@ -319,6 +324,17 @@ def test_marts_build_on_empty_forecast_tables_with_the_trailing_sales_fallback(b
 def test_lead_time_distribution_equals_an_independent_query(built: Built):
     measured = independent_lead_times(built.con, "US")
     assert measured == pytest.approx(sorted(FIXTURE_TRANSIT_DAYS))
+    levels = {
+        r["lead_time_basis"]: r for r in rows(built.con, "select * from marts.fct_lane_lead_times")
+    }
+    # The fixture's only cross-border lane is CN -> US: every level holds the same 3 shipments.
+    assert set(levels) == {"lane", "destination", "network"}
+    assert (levels["lane"]["origin_country"], levels["lane"]["destination_country"]) == ("CN", "US")
+    for level in levels.values():
+        assert level["shipments"] == len(measured)
+        assert level["mean_days"] == pytest.approx(statistics.mean(measured))
+        assert level["sd_days"] == pytest.approx(statistics.stdev(measured))
+        assert level["p50_days"] == pytest.approx(statistics.median(measured))
     for sku, basis in (("SKU-RP-1", "lane"), ("SKU-RP-2", "destination")):
         row = rows(
             built.con,

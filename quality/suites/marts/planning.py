@@ -65,6 +65,22 @@ def fct_forecast_accuracy_weekly() -> gx.ExpectationSuite:
     )
 
 
+def fct_lane_lead_times() -> gx.ExpectationSuite:
+    return suite(
+        "marts.fct_lane_lead_times",
+        gxe.ExpectColumnValuesToBeUnique(column="lane_lead_time_id"),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["lead_time_basis", "origin_country", "destination_country"]
+        ),
+        *not_null("lead_time_basis", "window_end_date", "shipments", "mean_days", "p50_days"),
+        in_set("lead_time_basis", LEAD_TIME_BASES),
+        gxe.ExpectColumnValuesToBeBetween(column="shipments", min_value=1),
+        *non_negative("mean_days", "sd_days", "p50_days"),
+        at_least("p90_days", "p50_days"),
+        at_least("window_end_date", "window_start_date"),
+    )
+
+
 def fct_replenishment_advice() -> gx.ExpectationSuite:
     return suite(
         "marts.fct_replenishment_advice",
@@ -101,5 +117,6 @@ def fct_replenishment_advice() -> gx.ExpectationSuite:
 SUITES = {
     "fct_forecast_accuracy": fct_forecast_accuracy,
     "fct_forecast_accuracy_weekly": fct_forecast_accuracy_weekly,
+    "fct_lane_lead_times": fct_lane_lead_times,
     "fct_replenishment_advice": fct_replenishment_advice,
 }

@@ -9,10 +9,11 @@
       series, a stale run), the trailing sales of the series: mean and sample standard
       deviation of the daily units over the last `replenishment_trailing_demand_days` days
       (zero days included).
-    - Lead time LT and sigma_LT (days): mean and sample standard deviation of transit_days
-      (hand-over to delivery, customs dwell included) of the delivered cross-border crossdock
-      shipments of the lane (the SKU's export origin -> the warehouse's country), delivered in
-      the `replenishment_lead_time_lookback_days` days up to the newest delivery. Fewer than
+    - Lead time LT and sigma_LT (days): fct_lane_lead_times, the mean and sample standard
+      deviation of transit_days (hand-over to delivery, customs dwell included) of the
+      delivered cross-border crossdock shipments of the lane (the SKU's export origin -> the
+      warehouse's country), delivered in the `replenishment_lead_time_lookback_days` days up
+      to the newest delivery. Fewer than
       `replenishment_min_lane_shipments` shipments on the lane: every origin into the
       warehouse's country; fewer there too: the whole network (at least 2 shipments).
     - SS = z * sqrt(LT * sigma_D^2 + D^2 * sigma_LT^2), ROP = D * LT + SS, with z the
@@ -24,7 +25,6 @@
 {%- set service_level = var('replenishment_service_level', 0.95) -%}
 {%- set review_days = var('replenishment_review_days', 7) -%}
 {%- set min_lane_shipments = var('replenishment_min_lane_shipments', 30) -%}
-{%- set lookback_days = var('replenishment_lead_time_lookback_days', 91) -%}
 {%- set trailing_days = var('replenishment_trailing_demand_days', 28) -%}
 
 {#- z: Wichura's algorithm AS241 (PPND16) for the standard normal quantile, exact to double
@@ -79,9 +79,9 @@ inventory as (
 
 ),
 
-shipments as (
+lane_lead_times as (
 
-    select * from {{ ref('fct_shipment_journeys') }}
+    select * from {{ ref('fct_lane_lead_times') }}
 
 ),
 
@@ -196,102 +196,25 @@ stock as (
 
 ),
 
----------- measured lead times: lane, destination, network
-
-delivered as (
-
-    select
-
-        origin_country,
-        destination_country,
-        delivered_date,
-        {{ dbt.cast('transit_days', 'double') }} as lead_time_days
-
-    from shipments
-
-    where
-        source_system = 'crossdock'
-        and is_delivered
-        and is_cross_border
-        and transit_days is not null
-
-),
-
-lead_time_clock as (
-
-    select max(delivered_date) as last_delivered_date
-    from delivered
-
-),
-
-recent as (
-
-    select
-
-        delivered.origin_country,
-        delivered.destination_country,
-        delivered.lead_time_days
-
-    from delivered
-
-    inner join lead_time_clock
-        on lead_time_clock.last_delivered_date - {{ lookback_days }} < delivered.delivered_date
-
-),
+---------- measured lead times: lane, else destination, else network
 
 lead_time_levels as (
 
     select
 
-        1 as level_rank,
-        'lane' as lead_time_basis,
+        case lead_time_basis when 'lane' then 1 when 'destination' then 2 else 3 end as level_rank,
+        lead_time_basis,
         origin_country,
         destination_country,
-        count(*) as shipments,
-        avg(lead_time_days) as mean_days,
-        stddev_samp(lead_time_days) as sd_days
+        shipments,
+        mean_days,
+        sd_days
 
-    from recent
+    from lane_lead_times
 
-    group by
-        origin_country,
-        destination_country
-
-    having count(*) >= {{ min_lane_shipments }}
-
-    union all
-
-    select
-
-        2 as level_rank,
-        'destination' as lead_time_basis,
-        null as origin_country,
-        destination_country,
-        count(*) as shipments,
-        avg(lead_time_days) as mean_days,
-        stddev_samp(lead_time_days) as sd_days
-
-    from recent
-
-    group by destination_country
-
-    having count(*) >= {{ min_lane_shipments }}
-
-    union all
-
-    select
-
-        3 as level_rank,
-        'network' as lead_time_basis,
-        null as origin_country,
-        null as destination_country,
-        count(*) as shipments,
-        avg(lead_time_days) as mean_days,
-        stddev_samp(lead_time_days) as sd_days
-
-    from recent
-
-    having count(*) >= 2
+    where
+        (lead_time_basis in ('lane', 'destination') and shipments >= {{ min_lane_shipments }})
+        or (lead_time_basis = 'network' and shipments >= 2)
 
 ),
 
