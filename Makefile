@@ -9,7 +9,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 
-.PHONY: setup run test lint lint-sql docs format clean lock bench
+.PHONY: setup run test lint lint-sql docs format clean lock bench bench-quick
 
 # The real SCMS delivery history, delivered into the run when the shared data sets are beside the repo.
 SCMS_FILE ?= $(wildcard $(CURDIR)/../shared/data/scms_delivery_history_dev/SCMS_Delivery_History_Dataset.dev_pre2014.csv.gz)
@@ -55,8 +55,14 @@ lock:
 	 .venv-lock/bin/pip freeze --exclude-editable | grep -v '^-e' | sort -f) > constraints.txt
 	rm -rf .venv-lock
 
+# Benchmarks (bench/run.py, results in docs/benchmarks.md): `make bench` at 1M orders (reuses a
+# prepared ../scale1m home when present, else prepares one first), `make bench-quick` in minutes.
+# More: make bench BENCH_ARGS="--size 10m --e2e"
 bench: setup
-	$(BIN)/python -m bench.dbt_in_airflow --home $(CROSSDOCK_HOME)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: setup
+	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs
