@@ -122,14 +122,16 @@ class Runner:
         if measured["returncode"] != 0:
             tail = "\n".join(log.read_text().splitlines()[-30:] + lines[-10:-1])
             raise StepFailed(f"{step} failed (exit {measured['returncode']}); log {log}\n{tail}")
-        # The child's own JSON report, when it prints one (last JSON line before measure's).
+        # The child's own JSON report, when it prints one: all of its output (an indented
+        # document), else its last JSON line.
         child: dict[str, Any] = {}
-        for line in reversed(lines[:-1]):
-            if line.startswith("{"):
-                try:
-                    child = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
+        for text in ["\n".join(lines[:-1]), *reversed(lines[:-1])]:
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(parsed, dict):
+                child = parsed
                 break
         result = {**measured, "load_1m": round(load, 2), **({"report": child} if child else {})}
         print(
@@ -372,6 +374,11 @@ def table(results: dict[str, Any]) -> list[dict[str, Any]]:
             r,
             f"<= {GOALS['ingest_vs_floor']}",
             r is not None and r <= GOALS["ingest_vs_floor"],
+        )
+        cd_in, fl_in = cd["report"]["ingest_s"], fl["report"]["seconds"]
+        row(
+            f"  the same in-process, without interpreter start-up ({cd_in} s / {fl_in} s)",
+            ratio(cd_in, fl_in),
         )
         row(
             f"  pandas peer / floor ({pd_['wall_s']} s); crossdock / pandas",
