@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#
     One row per shipment (tracking_number): the first time each milestone checkpoint was seen,
     the latest checkpoint as the current status, and the return and lost evidence. Shipment
@@ -9,6 +11,9 @@
     Lost scan: an Exception checkpoint whose message says lost (IFTSTA 49 and carrier texts).
     as_of_date is the lake's newest tracking delivery day, the clock that "no scan for N days"
     is measured against.
+
+    A table, not a view: fct_shipment_journeys and the key tests read it, and as a view each
+    of them re-ranked and pivoted every event in the lake (docs/benchmarks.md).
 #}
 
 with
