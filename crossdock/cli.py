@@ -76,6 +76,21 @@ def _parser() -> argparse.ArgumentParser:
         "(default: $CROSSDOCK_SCMS_FILE; without it the optional SCMS feed reads as empty)",
     )
 
+    p = sub.add_parser("sql", help="read-only SQL on the published serving warehouse")
+    query = p.add_mutually_exclusive_group()
+    query.add_argument("-c", "--command", dest="sql_command", help="run this SQL and exit")
+    query.add_argument("-f", "--file", dest="sql_file", type=Path, help="run this .sql file")
+    p.add_argument("--format", dest="sql_format", choices=("table", "csv", "json"), default="table")
+
+    p = sub.add_parser("export", help="export every published mart to <home>/serving/parquet/")
+
+    p = sub.add_parser("dashboard", help="the static dashboard of the published marts")
+    dash = p.add_subparsers(dest="dashboard_command", required=True)
+    dash.add_parser("build", help="write <home>/dashboard/index.html from the serving snapshot")
+    serve = dash.add_parser("serve", help="serve <home>/dashboard/ on localhost")
+    serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument("--host", default="127.0.0.1")
+
     p = sub.add_parser("reference-refresh", help="regenerate shipped reference tables")
     p.add_argument("--shared-data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     return parser
@@ -134,6 +149,23 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         )
         print(summary(settings, result))
         return 0 if result.success else 1
+    if args.command == "sql":
+        from crossdock.sql import main as sql_main
+
+        return sql_main(settings, args.sql_command, args.sql_file, args.sql_format)
+    if args.command == "export":
+        from crossdock.export import export_marts
+
+        print(json.dumps(export_marts(settings), indent=2))
+        return 0
+    if args.command == "dashboard":
+        from crossdock import dashboard
+
+        if args.dashboard_command == "build":
+            print(dashboard.build(settings))
+        else:
+            dashboard.serve(settings, args.host, args.port)
+        return 0
     if args.command == "reference-refresh":
         from crossdock.reference.refresh import refresh
 

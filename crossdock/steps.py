@@ -98,6 +98,17 @@ def gate_marts(settings: Settings | None = None) -> dict[str, Any]:
 
 
 def publish(settings: Settings | None = None) -> dict[str, Any]:
+    """Publish the snapshot, then refresh what is derived from it: the marts as Parquet and the
+    static dashboard (both read the published file, never the build)."""
+    from crossdock import dashboard
+    from crossdock.export import export_marts
     from crossdock.publish import publish
 
-    return _step(settings, "publish", lambda s: asdict(publish(s)))
+    def work(s: Settings) -> dict[str, Any]:
+        published = asdict(publish(s))
+        parquet = export_marts(s)
+        published["parquet"] = {"version": parquet["version"], "marts": len(parquet["marts"])}
+        published["dashboard"] = str(dashboard.build(s))
+        return published
+
+    return _step(settings, "publish", work)
