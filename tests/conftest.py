@@ -49,3 +49,15 @@ def fixture_build(tmp_path_factory: pytest.TempPathFactory):
     write_fixture_lake(settings.lake)
     build(settings)
     return settings
+
+
+@pytest.fixture(scope="session")
+def published_run(tmp_path_factory: pytest.TempPathFactory):
+    """A small simulated run, built and published (tests/analytics_run.py): the serving snapshot
+    the sql, export, notebook and dashboard tests read. Open it read-only."""
+    from crossdock.config import Settings
+    from tests.analytics_run import publish_small_run
+
+    settings = Settings(home=tmp_path_factory.mktemp("published-run"))
+    publish_small_run(settings)
+    return settings

@@ -10,6 +10,7 @@ web server. The filters (date range, platform, destination) run in the page's Ja
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -85,7 +86,5 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8050) -> None
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     with http.server.ThreadingHTTPServer((host, port), handler) as httpd:
         print(f"serving {folder} on http://{host}:{httpd.server_address[1]}/ (Ctrl-C stops)")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass

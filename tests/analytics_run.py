@@ -1,0 +1,28 @@
+"""A small published run for the analytics tests (sql, export, notebooks, dashboard).
+
+Three weeks of simulated deliveries in crossdock's canonical formats, ingested, built and
+published by the pipeline's own steps (no Airflow: tests/e2e covers that path), so the
+snapshot has every mart populated, several platforms and destinations, and days enough for the
+weekly charts. `steps.publish` also writes the Parquet export and the dashboard.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from crossdock import steps
+from crossdock.config import FAMILIES, Settings
+from crossdock.orchestrate import days_between
+
+START, END, ORDERS_PER_DAY = date(2025, 2, 3), date(2025, 2, 23), 25
+
+
+def publish_small_run(settings: Settings) -> dict:
+    from simulator.generate import simulate
+
+    simulate(settings.landing, START, END, ORDERS_PER_DAY, seed=7, partner_formats=False)
+    for day in days_between(START, END):
+        for family in FAMILIES:
+            steps.ingest(family, day.isoformat(), settings)
+    steps.build(settings)
+    return steps.publish(settings)
