@@ -9,7 +9,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 
-.PHONY: setup run test lint lint-sql docs format clean lock bench bench-quick
+.PHONY: setup browser run test lint lint-sql docs format clean lock bench bench-quick
 
 # The real SCMS delivery history, delivered into the run when the shared data sets are beside the repo.
 SCMS_FILE ?= $(wildcard $(CURDIR)/../shared/data/scms_delivery_history_dev/SCMS_Delivery_History_Dataset.dev_pre2014.csv.gz)
@@ -25,7 +25,15 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/crossdock run $(if $(SCMS_FILE),--scms-file $(SCMS_FILE))
 
-test: setup
+# Debian's Chromium for the dashboard test (tests/test_dashboard.py drives /usr/bin/chromium with
+# playwright; no browser is ever downloaded). Skipped when installed; sudo when not root.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; else \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y chromium || { $$SUDO apt-get update && $$SUDO apt-get install -y chromium; }; \
+	fi
+
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

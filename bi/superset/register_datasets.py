@@ -16,7 +16,8 @@ from superset.app import create_app
 
 
 def main(path: str) -> None:
-    spec = yaml.safe_load(open(path))
+    with open(path) as fh:
+        spec = yaml.safe_load(fh)
     app = create_app()
     with app.app_context():
         from superset.connectors.sqla.models import SqlaTable
@@ -24,10 +25,9 @@ def main(path: str) -> None:
         from superset.models.core import Database
 
         conf = spec["database"]
-        database = (
-            db.session.query(Database).filter_by(database_name=conf["name"]).one_or_none()
-            or Database(database_name=conf["name"])
-        )
+        database = db.session.query(Database).filter_by(
+            database_name=conf["name"]
+        ).one_or_none() or Database(database_name=conf["name"])
         database.set_sqlalchemy_uri(conf["sqlalchemy_uri"])
         database.expose_in_sqllab = True
         database.allow_dml = False  # SQL Lab refuses writes before DuckDB does
