@@ -135,9 +135,7 @@ def render(result: Result, fmt: str) -> str:
     if fmt != "table":
         raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
     cells = [[_text(v) for v in row] for row in result.rows]
-    widths = [
-        max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(result.columns)
-    ]
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(result.columns)]
     numeric = [
         bool(result.rows)
         and all(isinstance(r[i], int | float | Decimal) or r[i] is None for r in result.rows)
@@ -281,4 +279,3 @@ def main(settings: Settings, command: str | None, file: Path | None, fmt: str) -
         where = f" in {file}" if file is not None else ""
         print(f"crossdock sql: query failed{where}: {exc}", file=sys.stderr)
         return 1
-

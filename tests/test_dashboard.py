@@ -38,6 +38,8 @@ CHARTS = {
     "chart-landed",
     "chart-sellers-at-risk",
     "chart-sellers-reasons",
+    "chart-demand",
+    "chart-inventory",
 }
 
 # Per chart: its traces as plotted (Plotly keeps them on the div), and the points in its SVG.
@@ -180,6 +182,7 @@ def test_filters_change_every_chart(page, published_run: Settings):
     narrowed = page.evaluate(CHART_STATE)
     assert narrowed["chart-landed"]["traces"][0]["x"] == [destination]
     assert set(narrowed["chart-customs-holds"]["traces"][0]["x"]) == {destination}
+    page.evaluate("document.activeElement.blur()")  # no focus ring in the screenshot
     page.screenshot(path=str(SCREENSHOTS / "dashboard-filtered.png"), full_page=True)
 
     page.click("#f-reset")

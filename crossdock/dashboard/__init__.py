@@ -55,8 +55,6 @@ def render(settings: Settings) -> str:
     for marker, text in (
         ("/*__PLOTLY_JS__*/", _plotly_js()),
         ("/*__DATA__*/null", payload),
-        ("<!--__EXTRA_SECTIONS__-->", ""),
-        ("/*__EXTRA_CHARTS__*/", ""),
     ):
         if marker not in page:
             raise RuntimeError(f"dashboard template {TEMPLATE} lacks its {marker} marker")

@@ -138,6 +138,27 @@ QUERIES: dict[str, str] = {
         group by all
         order by all
     """,
+    # order day x platform x destination: units of placed orders.
+    "demand": """
+        select order_date, platform, ship_to_country as destination_country,
+            sum(units) as units, count(*) as orders
+        from marts.fct_orders
+        where order_status <> 'cancelled'
+        group by all
+        order by all
+    """,
+    # day x overseas warehouse: stock, inbound, SKUs out of stock or in excess.
+    "inventory": """
+        select snapshot_date, warehouse_id, warehouse_country,
+            sum(on_hand) as on_hand,
+            sum(inbound_in_transit) as inbound,
+            sum(units_sold) as units_sold,
+            count(*) filter (where is_stockout) as stockout_skus,
+            count(*) filter (where is_excess) as excess_skus
+        from marts.fct_inventory_daily
+        group by all
+        order by all
+    """,
 }
 
 # Short chapter labels for the customs chart.
