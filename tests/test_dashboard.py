@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from crossdock import steps
 from crossdock.config import REPO_ROOT, Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -187,3 +189,41 @@ def test_filters_change_every_chart(page, published_run: Settings):
 
     page.click("#f-reset")
     assert page.evaluate(CHART_STATE) == before
+
+
+def test_demand_chart_draws_the_newest_forecast_with_its_bands(
+    page, published_run: Settings, tmp_path: Path
+):
+    """The forecast tables' contract (crossdock/forecast_store.py) filled by hand on a copy of
+    the run's build: the page sums the newest run's chosen models per day, bands included."""
+    settings = Settings(home=tmp_path / "home")
+    settings.build_dir.mkdir(parents=True)
+    shutil.copyfile(published_run.build_path, settings.build_path)
+    with duckdb.connect(str(settings.build_path)) as con:
+        for run, created, units in (("old", "2025-02-01", 9.0), ("new", "2025-02-02", 2.0)):
+            con.execute(
+                "insert into forecasts.forecast_runs values"
+                f" ('{run}', date '2025-02-16', timestamp '{created}', 3, 7, 'AutoETS', 2, 'x', 1)"
+            )
+            for model, chosen in (("AutoETS", True), ("SeasonalNaive", False)):
+                con.execute(
+                    f"insert into forecasts.forecasts select '{run}', date '2025-02-16',"
+                    " s.sku || '|' || s.dest, s.sku, s.dest, date '2025-02-16' + h::int, h::int,"
+                    f" '{model}', {chosen}, {units} * h, {units} * h - 1, {units} * h + 1,"
+                    f" {units} * h - 2, {units} * h + 2"
+                    " from (values ('SKU-A', 'US'), ('SKU-B', 'US'), ('SKU-C', 'DE')) s(sku, dest),"
+                    " range(1, 4) t(h)"
+                )
+    steps.publish(settings)
+    page.goto((settings.home / "dashboard" / "index.html").as_uri())
+    page.wait_for_selector("body[data-rendered=true]")
+    traces = {t["name"]: t for t in page.evaluate(CHART_STATE)["chart-demand"]["traces"]}
+    # Newest run, chosen model only: three series of 2 * horizon units.
+    assert traces["forecast"]["x"] == ["2025-02-17", "2025-02-18", "2025-02-19"]
+    assert traces["forecast"]["y"] == [6, 12, 18]
+    assert traces["80 % interval"]["y"] == [9, 15, 21]
+    assert traces["95 % interval"]["y"] == [12, 18, 24]
+    assert traces["units ordered"]["y"]
+    page.select_option("#f-destination", "DE")
+    traces = {t["name"]: t for t in page.evaluate(CHART_STATE)["chart-demand"]["traces"]}
+    assert traces["forecast"]["y"] == [2, 4, 6]

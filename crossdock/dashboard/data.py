@@ -147,6 +147,23 @@ QUERIES: dict[str, str] = {
         group by all
         order by all
     """,
+    # The newest forecast refresh (forecasts.forecasts, crossdock/forecast_store.py), chosen
+    # model per series, summed per target day x destination. Empty until a refresh has run.
+    "forecast": """
+        with latest as (
+            select forecast_run_id from forecasts.forecast_runs
+            order by created_at desc limit 1
+        )
+        select f.target_date, f.destination_country,
+            sum(f.forecast_units) as forecast,
+            sum(f.lo_80) as lo_80, sum(f.hi_80) as hi_80,
+            sum(f.lo_95) as lo_95, sum(f.hi_95) as hi_95
+        from forecasts.forecasts as f
+        inner join latest using (forecast_run_id)
+        where f.is_chosen
+        group by all
+        order by all
+    """,
     # day x overseas warehouse: stock, inbound, SKUs out of stock or in excess.
     "inventory": """
         select snapshot_date, warehouse_id, warehouse_country,
