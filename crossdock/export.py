@@ -3,9 +3,10 @@
 `export_marts` reads the serving snapshot (never the build file) and writes
 `<home>/serving/parquet/<mart>.parquet`, each through a temporary file renamed over the old one,
 so a reader sees a whole old file or a whole new one. Each file carries the snapshot's version in
-its Parquet key-value metadata (`crossdock_version`), and `parquet/manifest.json`, written last,
-names the version, each mart's rows and the publish manifest's content hash, so a reader can tell
-whether a file belongs to the manifest it read.
+its Parquet key-value metadata (`crossdock_version`), taken from the stamp publish writes into
+the snapshot (`serving.snapshot`), and `parquet/manifest.json`, written last, names the version,
+each mart's rows and content hash, so a reader can tell whether a file belongs to the manifest
+it read.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import duckdb
 
 from crossdock.config import Settings
 from crossdock.lake import fsync_dir
+from crossdock.publish import connect_serving, snapshot_info
 
 MARTS_SCHEMA = "marts"
 VERSION_KEY = "crossdock_version"
@@ -31,14 +33,14 @@ def parquet_dir(settings: Settings) -> Path:
     return settings.serving_path.parent / "parquet"
 
 
-def _published_manifest(settings: Settings) -> dict:
-    path = settings.serving_path.with_name("manifest.json")
-    if not settings.serving_path.exists() or not path.exists():
-        raise FileNotFoundError(
-            f"no published warehouse at {settings.serving_path} (or no {path.name}): "
-            "run `crossdock publish` first"
-        )
-    return json.loads(path.read_text())
+def snapshot_version(settings: Settings, con: duckdb.DuckDBPyConnection) -> dict:
+    """Version and marts (rows, sha256) of the snapshot this connection holds: the stamp publish
+    writes into the file itself (serving.snapshot), so it cannot disagree with the data; a
+    snapshot published before stamps existed falls back to manifest.json."""
+    try:
+        return snapshot_info(con)
+    except duckdb.CatalogException:
+        return json.loads(settings.serving_path.with_name("manifest.json").read_text())
 
 
 def _sql_string(value: str) -> str:
@@ -47,12 +49,16 @@ def _sql_string(value: str) -> str:
 
 def export_marts(settings: Settings) -> dict[str, object]:
     """Export each table of the snapshot's `marts` schema; return the written manifest."""
-    published = _published_manifest(settings)
-    version = published["version"]
+    if not settings.serving_path.exists():
+        raise FileNotFoundError(
+            f"no published warehouse at {settings.serving_path}: run `crossdock publish` first"
+        )
     out = parquet_dir(settings)
     out.mkdir(parents=True, exist_ok=True)
     marts: dict[str, dict[str, object]] = {}
-    with duckdb.connect(str(settings.serving_path), read_only=True) as con:
+    with connect_serving(settings) as con:
+        published = snapshot_version(settings, con)
+        version = str(published["version"])
         tables = [
             t
             for (t,) in con.execute(
@@ -81,8 +87,8 @@ def export_marts(settings: Settings) -> dict[str, object]:
             expected = published["marts"].get(table, {}).get("rows")
             if expected is not None and expected != rows:
                 raise ExportFailed(
-                    f"{settings.serving_path} holds {rows} rows of {table} but manifest.json "
-                    f"(version {version}) says {expected}: the snapshot changed during the export"
+                    f"{settings.serving_path} holds {rows} rows of {table} but its version "
+                    f"{version} was published with {expected}"
                 )
             marts[table] = {
                 "path": str(target),

@@ -40,15 +40,8 @@ def render(settings: Settings) -> str:
         raise FileNotFoundError(
             f"no published warehouse at {serving}: run `crossdock run` or `crossdock publish` first"
         )
-    manifest_path = serving.with_name("manifest.json")
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     data = load(serving)
-    data["meta"] = {
-        "version": manifest.get("version", "unknown"),
-        "published_at": manifest.get("published_at", "unknown")[:19],
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "snapshot": str(serving),
-    }
+    data["meta"]["built_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     # `</` inside inlined JSON would end the <script> element early.
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     page = TEMPLATE.read_text()

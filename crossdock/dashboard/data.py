@@ -9,6 +9,7 @@ within a bin. Each set is column-oriented: {"columns": [...], "rows": [[...], ..
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -203,11 +204,31 @@ def _dataset(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
     return {"columns": columns, "rows": [[_plain(v) for v in row] for row in cursor.fetchall()]}
 
 
+def _stamp(con: duckdb.DuckDBPyConnection, serving: Path) -> dict[str, str]:
+    """The version publish stamped into the snapshot (crossdock.publish.SNAPSHOT_TABLE, read
+    here by name to keep the pipeline's imports out of `crossdock dashboard`); a snapshot from
+    before the stamp falls back to manifest.json."""
+    try:
+        version, published_at = con.execute(
+            "select version, published_at from serving.snapshot"
+        ).fetchone()
+        return {"version": str(version), "published_at": str(published_at)[:19]}
+    except duckdb.CatalogException:
+        manifest = serving.with_name("manifest.json")
+        info = json.loads(manifest.read_text()) if manifest.exists() else {}
+        return {
+            "version": info.get("version", "unknown"),
+            "published_at": info.get("published_at", "unknown")[:19],
+        }
+
+
 def load(serving: Path) -> dict[str, Any]:
-    """Every data set of the page, from the read-only snapshot at `serving`."""
+    """Every data set of the page, and the snapshot's version, from one read-only connection to
+    the snapshot at `serving`."""
     with duckdb.connect(str(serving), read_only=True) as con:
         data = {name: _dataset(con, sql) for name, sql in QUERIES.items()}
         labels = {name: _dataset(con, sql) for name, sql in LABEL_QUERIES.items()}
+        data["meta"] = {**_stamp(con, serving), "snapshot": str(serving)}
     data["labels"] = {name: dict(ds["rows"]) for name, ds in labels.items()}
     data["dwell_bin_hours"] = DWELL_BIN_HOURS
     return data
