@@ -1,28 +1,22 @@
--- What should each overseas warehouse be sent for next month? Per warehouse and SKU on the
--- newest stock day: the next 30 days' demand at the trailing 28-day sales rate, against stock on
--- hand plus inbound in transit; the shortfall is what to send. The SKUs that run out first lead.
--- Interim: reads fct_inventory_daily until the forecast-driven marts.fct_replenishment_advice
--- (issue 5) is published; then this query reads that mart instead.
-with latest as (
-    select *
-    from marts.fct_inventory_daily
-    where snapshot_date = (select max(snapshot_date) from marts.fct_inventory_daily)
-)
-
+-- What should each overseas warehouse be sent next? The replenishment advice of the newest
+-- as-of day: every SKU at or below its reorder point, with the order quantity, the stock
+-- position, safety stock and reorder point, the days until it runs out, and what the advice
+-- rests on (forecast or trailing sales; the lane's measured lead time or a fallback).
 select
-    l.warehouse_id,
-    l.sku,
-    p.product_category,
-    l.on_hand,
-    l.inbound_in_transit,
-    round(l.avg_daily_units_sold_28d, 2) as avg_daily_units_28d,
-    round(l.days_of_cover, 1) as days_of_cover,
-    ceil(30 * l.avg_daily_units_sold_28d) as demand_next_30d,
-    greatest(
-        ceil(30 * l.avg_daily_units_sold_28d) - l.on_hand - l.inbound_in_transit, 0
-    ) as units_to_send
-from latest as l
-left join marts.dim_products as p on l.sku = p.sku and p.is_current
-where l.avg_daily_units_sold_28d > 0
-order by days_of_cover asc, units_to_send desc, l.warehouse_id, l.sku
-limit 20;
+    a.warehouse_id,
+    a.sku,
+    a.recommended_order_units,
+    a.inventory_position,
+    round(a.safety_stock_units, 1) as safety_stock_units,
+    round(a.reorder_point_units, 1) as reorder_point_units,
+    round(a.days_until_stockout, 1) as days_until_stockout,
+    round(a.daily_demand_units, 2) as daily_demand_units,
+    a.demand_basis,
+    round(a.lead_time_mean_days, 1) as lead_time_mean_days,
+    a.lead_time_basis
+from marts.fct_replenishment_advice as a
+where
+    a.as_of_date = (select max(as_of_date) from marts.fct_replenishment_advice)
+    and a.is_reorder
+order by a.days_until_stockout asc nulls last, a.recommended_order_units desc
+limit 25;
