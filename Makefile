@@ -9,7 +9,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 
-.PHONY: setup browser run test lint lint-sql docs format clean lock bench bench-quick
+.PHONY: screenshots setup browser run test lint lint-sql docs format clean lock bench bench-quick
 
 # The real SCMS delivery history, delivered into the run when the shared data sets are beside the repo.
 SCMS_FILE ?= $(wildcard $(CURDIR)/../shared/data/scms_delivery_history_dev/SCMS_Delivery_History_Dataset.dev_pre2014.csv.gz)
@@ -36,6 +36,10 @@ browser:
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Refresh the dashboard screenshots README shows (docs/img/) from the dashboard test's run.
+screenshots: setup browser
+	CROSSDOCK_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/pytest tests/test_dashboard.py
 
 lint: setup
 	$(BIN)/ruff check .
