@@ -140,7 +140,8 @@ def test_a_second_run_is_refused_while_one_holds_the_home(locked_home: Settings,
 
 
 def test_analyst_access_is_read_only_with_a_clear_error(tmp_path: Path):
-    # crossdock sql (issue 8) is not on main yet: the publish module's documented reader path.
+    # The library's reader path; `crossdock sql` itself is refused with its own message in
+    # tests/test_sql.py::test_a_write_is_refused_naming_the_read_only_snapshot.
     settings = Settings(home=tmp_path / "home")
     _build(settings, 1)
     publish(settings)
