@@ -58,7 +58,8 @@ BACKTEST_COLUMNS = (
 class ForecastConfig:
     horizon: int = 28  # days (periods) forecast after the cutoff
     season_length: int = 7
-    cv_windows: int = 3  # non-overlapping backtest windows of `horizon` periods
+    cv_windows: int = 3  # backtest windows of `horizon` periods
+    cv_step: int | None = None  # periods between window starts; None: `horizon` (no overlap)
     freq: str = "D"
     models: tuple[str, ...] = MODELS
     n_jobs: int = 2  # statsforecast worker processes (2 cores)
@@ -70,8 +71,12 @@ class ForecastConfig:
         return max(2 * self.season_length, 14)
 
     @property
+    def step(self) -> int:
+        return self.cv_step or self.horizon
+
+    @property
     def min_cv_length(self) -> int:
-        return self.cv_windows * self.horizon + self.min_train
+        return self.horizon + self.step * (self.cv_windows - 1) + self.min_train
 
     def sha256(self) -> str:
         payload = {k: v for k, v in asdict(self).items() if k not in ("n_jobs", "chunk_series")} | {
@@ -128,8 +133,8 @@ FORWARD_MODELS = frozenset({"SeasonalNaive", "AutoETS", "AutoTheta"})
 
 
 def cross_validate(df: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
-    """statsforecast cross-validation: `cv_windows` windows of `horizon` periods, stepping by
-    `horizon`. Columns: CV_COLUMNS (`cutoff` is the window's last training period, `y` the
+    """statsforecast cross-validation: `cv_windows` windows of `horizon` periods, `cv_step`
+    apart. Columns: CV_COLUMNS (`cutoff` is the window's last training period, `y` the
     actual, one column of point forecasts per model). FORWARD_MODELS are fitted once (on the
     first window's history) and rolled forward over the later windows; the cheap Croston-type
     models are refitted every window."""
@@ -148,7 +153,7 @@ def cross_validate(df: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
                 df=chunk,
                 h=config.horizon,
                 n_windows=config.cv_windows,
-                step_size=config.horizon,
+                step_size=config.step,
                 refit=refit,
             )
             merged = cv if merged is None else merged.merge(cv, on=keys)
