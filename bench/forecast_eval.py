@@ -88,13 +88,30 @@ def score(train: pd.DataFrame, test: pd.DataFrame, config: ForecastConfig) -> di
     }
 
 
-def simulated(warehouse: Path, horizon: int) -> dict[str, object]:
+GRAINS = {
+    "sku_country": "sku || '|' || destination_country",  # the refresh's series
+    "country": "destination_country",  # all SKUs of a destination: dense series
+}
+
+
+def simulated(warehouse: Path, horizon: int, grain: str = "sku_country") -> dict[str, object]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         df = con.execute(
-            """
-            select sku || '|' || destination_country as unique_id, order_date as ds,
-                   sum(units)::double as y
-            from marts.fct_demand_daily group by all order by all
+            f"""
+            with daily as (
+                select {GRAINS[grain]} as unique_id, order_date as ds, sum(units)::double as y
+                from marts.fct_demand_daily group by all
+            ),
+            spans as (select unique_id, min(ds) as first_day from daily group by all),
+            last_day as (select max(ds) as last_day from daily),
+            spine as (
+                select unique_id, unnest(generate_series(first_day, last_day, interval 1 day))::date
+                    as ds
+                from spans cross join last_day
+            )
+            select spine.unique_id, spine.ds, coalesce(daily.y, 0) as y
+            from spine left join daily using (unique_id, ds)
+            order by all
             """
         ).df()
     df["ds"] = pd.to_datetime(df["ds"])
@@ -103,6 +120,7 @@ def simulated(warehouse: Path, horizon: int) -> dict[str, object]:
     train, test = df[df["ds"] < test_start], df[df["ds"] >= test_start]
     return {
         "data": str(warehouse),
+        "grain": grain,
         "train_end": str((test_start - pd.Timedelta(days=1)).date()),
         "units": int(df["y"].sum()),
         **score(train, test, config),
@@ -197,13 +215,14 @@ def main() -> None:
     p = sub.add_parser("simulated")
     p.add_argument("--warehouse", type=Path, required=True)
     p.add_argument("--horizon", type=int, default=28)
+    p.add_argument("--grain", choices=sorted(GRAINS), default="sku_country")
     p = sub.add_parser("scms")
     p.add_argument("--file", type=Path, default=SCMS_FILE)
     p = sub.add_parser("timing")
     p.add_argument("--series", type=int, default=10_000)
     args = parser.parse_args()
     if args.what == "simulated":
-        out = simulated(args.warehouse, args.horizon)
+        out = simulated(args.warehouse, args.horizon, args.grain)
     elif args.what == "scms":
         out = scms(args.file)
     else:
