@@ -116,6 +116,8 @@ def _statsforecast(config: ForecastConfig, names: tuple[str, ...], n_series: int
 
     return StatsForecast(
         models=[_model(n, config.season_length) for n in names],
+        # A model whose fit fails on a series (degenerate data) forecasts as the baseline.
+        fallback_model=_model(BASELINE, config.season_length),
         freq=config.freq,
         # Worker processes only pay off beyond a few hundred series.
         n_jobs=config.n_jobs if n_series >= 500 else 1,

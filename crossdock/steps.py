@@ -124,9 +124,13 @@ def refresh_forecasts(
 
     import duckdb
 
-    from crossdock.forecast import ForecastConfig, refresh
+    from crossdock.forecast import ForecastConfig, ForecastError, refresh
 
     def work(s: Settings) -> dict[str, Any]:
+        if not s.build_path.exists():
+            raise ForecastError(
+                f"no build warehouse at {s.build_path}: run `crossdock build` first"
+            )
         config = ForecastConfig(**({"horizon": horizon} if horizon else {}))
         with duckdb.connect(str(s.build_path)) as con:
             result = refresh(con, date.fromisoformat(cutoff) if cutoff else None, config)
