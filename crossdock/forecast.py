@@ -566,21 +566,24 @@ def forecast_marts(settings: Settings) -> list[str]:
     )
 
 
-def gate_forecast_marts(settings: Settings) -> list:
-    """Validate the forecast-tagged marts with their GX suites (quality/suites/marts/); a
-    forecast mart without a suite fails the gate, as no mart is published ungated."""
-    from quality.gates import GateFailed, validate
+def gate_forecast_marts(settings: Settings, run_id: str = "adhoc") -> list:
+    """Validate the forecast-tagged marts with their GX suites (quality/suites/marts/), as the
+    warehouse gate validates every mart (chunked above its row limit), and record the results in
+    dq_results; a forecast mart without a suite fails the gate, as none is published ungated."""
+    from crossdock.dq import store, sync_to_warehouse, validate_mart
+    from quality.gates import GateFailed
     from quality.suites.marts import SUITES
 
     marts = forecast_marts(settings)
     unsuited = [m for m in marts if m not in SUITES]
     if unsuited:
         raise ForecastError(f"forecast marts without a GX suite: {', '.join(unsuited)}")
-    results = []
     with duckdb.connect(str(settings.build_path), read_only=True) as con:
-        for mart in marts:
-            frame = con.execute(f"select * from marts.{mart}").df()
-            results.append(validate(frame, SUITES[mart](), batch=f"marts.{mart}"))
+        results = [validate_mart(con, mart, SUITES[mart]) for mart in marts]
+    if results:
+        store(settings).record(results, stage="marts", run_id=run_id)
+        with duckdb.connect(str(settings.build_path)) as con:
+            sync_to_warehouse(settings, con)
     if not all(r.success for r in results):
         raise GateFailed(results)
     return results

@@ -150,9 +150,14 @@ def build_forecast_marts(settings: Settings | None = None) -> dict[str, Any]:
 def gate_forecast_marts(settings: Settings | None = None) -> dict[str, Any]:
     from crossdock.forecast import gate_forecast_marts
 
-    return _step(
-        settings, "gate_forecast_marts", lambda s: {"gates": _gate_summary(gate_forecast_marts(s))}
-    )
+    def work(s: Settings) -> dict[str, Any]:
+        gates = gate_forecast_marts(s, run_id())
+        return {
+            "gates": _gate_summary(gates),
+            "gate_seconds": round(sum(g.seconds for g in gates), 3),
+        }
+
+    return _step(settings, "gate_forecast_marts", work)
 
 
 def publish_forecasts(settings: Settings | None = None) -> dict[str, Any]:
