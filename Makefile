@@ -9,7 +9,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 
-.PHONY: screenshots setup browser run test lint lint-sql docs format clean lock bench bench-quick
+.PHONY: screenshots setup browser run test lint lint-sql docs format clean lock bench bench-quick forecast forecast-eval
 
 # The real SCMS delivery history, delivered into the run when the shared data sets are beside the repo.
 SCMS_FILE ?= $(wildcard $(CURDIR)/../shared/data/scms_delivery_history_dev/SCMS_Delivery_History_Dataset.dev_pre2014.csv.gz)
@@ -53,6 +53,15 @@ lint-sql: setup
 # $(CROSSDOCK_HOME)/docs/dbt/index.html
 docs: setup
 	$(BIN)/crossdock docs
+
+# Refresh the demand forecasts of the last build (`make run` already runs the forecast DAG), then
+# build, gate and publish the forecast marts. FORECAST_ARGS="--cutoff 2025-02-16 --horizon 14".
+forecast: setup
+	$(BIN)/crossdock forecast $(FORECAST_ARGS)
+
+# The accuracy and timing figures of docs/forecasting.md (simulated demand, real SCMS history).
+forecast-eval: setup
+	$(BIN)/python -m bench.forecast_eval $(FORECAST_EVAL_ARGS)
 
 format: setup
 	$(BIN)/ruff format .

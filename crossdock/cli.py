@@ -26,6 +26,13 @@ def _range_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--end", type=date.fromisoformat, default=DEFAULT_END)
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crossdock", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +69,19 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("gate", help="validate the marts with their GX suites")
     sub.add_parser("publish", help="publish the build as the read-only serving snapshot")
     sub.add_parser("docs", help="dbt docs of the build: <home>/docs/dbt/index.html, one file")
+
+    p = sub.add_parser(
+        "forecast",
+        help="refresh the demand forecasts, build, gate and publish the forecast marts",
+    )
+    p.add_argument(
+        "--cutoff",
+        type=date.fromisoformat,
+        help="last day of demand the models see (default: the last day in fct_demand_daily)",
+    )
+    p.add_argument(
+        "--horizon", type=_positive_int, help="days to forecast after the cutoff (default 28)"
+    )
 
     p = sub.add_parser("run", help="simulate, run every DAG through Airflow, publish, summarise")
     _range_args(p)
@@ -103,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         # Readers of the serving snapshot: no pipeline lock, none of the pipeline's heavy imports
         # (GX alone takes seconds), so the SQL shell starts at once.
         return _analytics(args, settings)
+    from crossdock.forecast import ForecastError
     from crossdock.ingest import IngestFailed
     from crossdock.warehouse import BuildFailed
     from quality.gates import GateFailed
@@ -112,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineBusy as exc:
         print(f"crossdock: {exc}", file=sys.stderr)
         return 75  # EX_TEMPFAIL
-    except (IngestFailed, BuildFailed, GateFailed, FileNotFoundError) as exc:
+    except (IngestFailed, BuildFailed, GateFailed, ForecastError, FileNotFoundError) as exc:
         print(f"crossdock {args.command} failed: {exc}", file=sys.stderr)
         return 1
 
@@ -198,6 +219,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             from crossdock.warehouse import generate_docs
 
             print(generate_docs(settings))
+        elif args.command == "forecast":
+            cutoff = args.cutoff.isoformat() if args.cutoff else None
+            for report in (
+                steps.refresh_forecasts(settings, cutoff=cutoff, horizon=args.horizon),
+                steps.build_forecast_marts(settings),
+                steps.gate_forecast_marts(settings),
+                steps.publish_forecasts(settings),
+            ):
+                print(json.dumps(report, indent=2, default=str))
     return 0
 
 

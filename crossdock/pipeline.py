@@ -67,6 +67,7 @@ class RunResult:
     gates_total: int
     ingested: dict[str, int]
     dbt: dict | None
+    forecast: dict | None
     error: str | None
     airflow_log: str
 
@@ -138,9 +139,14 @@ def run(
         airflow = run_through_airflow(settings, start, end, run_id)
     run_dir = settings.runs_dir / run_id
     passed, total = _gate_counts(run_dir)
-    published, dbt = (
+    published, forecast_published, dbt, forecast = (
         json.loads(p.read_text()) if p.exists() else None
-        for p in (run_dir / "publish.json", run_dir / "build.json")
+        for p in (
+            run_dir / "publish.json",
+            run_dir / "publish_forecasts.json",
+            run_dir / "build.json",
+            run_dir / "refresh_forecasts.json",
+        )
     )
     return RunResult(
         run_id=run_id,
@@ -148,11 +154,13 @@ def run(
         seconds=round(time.perf_counter() - t0, 1),
         dag_runs=airflow["dag_runs"],
         simulated=simulated,
-        published=published,
+        # The forecast DAG publishes last: its snapshot holds every mart, forecasts included.
+        published=forecast_published or published,
         gates_passed=passed,
         gates_total=total,
         ingested=_ingest_totals(run_dir),
         dbt=dbt,
+        forecast=forecast,
         error=None if airflow["success"] else _first_error(run_dir),
         airflow_log=airflow["log"],
     )
@@ -200,6 +208,18 @@ def summary(settings: Settings, result: RunResult) -> str:
         lines.append(
             f"  dbt build: {d['models']} models, {d['tests_passed']} data tests and "
             f"{d['unit_tests_passed']} unit tests passed in {d['seconds']:.0f} s"
+        )
+    f = result.forecast
+    if f and f.get("status") == "success":
+        chosen = ", ".join(f"{m} {n}" for m, n in f["chosen_models"].items())
+        lines.append(
+            f"  forecast {f['forecast_run_id']} (cutoff {f['cutoff_date']}): "
+            + (
+                f"{f['series']} series, {f['cross_validated_series']} cross-validated, "
+                f"{f['forecast_rows']} forecast rows in {f['seconds']:.0f} s; chosen: {chosen}"
+                if f["written"]
+                else "already forecast on this demand, nothing new written"
+            )
         )
     if result.error:
         lines.append(f"  error: {result.error}")

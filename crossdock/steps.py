@@ -98,17 +98,69 @@ def gate_marts(settings: Settings | None = None) -> dict[str, Any]:
 
 
 def publish(settings: Settings | None = None) -> dict[str, Any]:
+    return _step(settings, "publish", _publish_and_derive)
+
+
+def _publish_and_derive(s: Settings) -> dict[str, Any]:
     """Publish the snapshot, then refresh what is derived from it: the marts as Parquet and the
     static dashboard (both read the published file, never the build)."""
     from crossdock import dashboard
     from crossdock.export import export_marts
     from crossdock.publish import publish
 
-    def work(s: Settings) -> dict[str, Any]:
-        published = asdict(publish(s))
-        parquet = export_marts(s)
-        published["parquet"] = {"version": parquet["version"], "marts": len(parquet["marts"])}
-        published["dashboard"] = str(dashboard.build(s))
-        return published
+    published = asdict(publish(s))
+    parquet = export_marts(s)
+    published["parquet"] = {"version": parquet["version"], "marts": len(parquet["marts"])}
+    published["dashboard"] = str(dashboard.build(s))
+    return published
 
-    return _step(settings, "publish", work)
+
+def refresh_forecasts(
+    settings: Settings | None = None, *, cutoff: str | None = None, horizon: int | None = None
+) -> dict[str, Any]:
+    """The forecast refresh on the build warehouse (crossdock.forecast.refresh); the caller holds
+    the writer slot (the DAG's pool, or the CLI's pipeline lock)."""
+    from datetime import date
+
+    import duckdb
+
+    from crossdock.forecast import ForecastConfig, ForecastError, refresh
+
+    def work(s: Settings) -> dict[str, Any]:
+        if not s.build_path.exists():
+            raise ForecastError(
+                f"no build warehouse at {s.build_path}: run `crossdock build` first"
+            )
+        config = ForecastConfig(**({"horizon": horizon} if horizon else {}))
+        with duckdb.connect(str(s.build_path)) as con:
+            result = refresh(con, date.fromisoformat(cutoff) if cutoff else None, config)
+        return asdict(result)
+
+    return _step(settings, "refresh_forecasts", work)
+
+
+def build_forecast_marts(settings: Settings | None = None) -> dict[str, Any]:
+    """`dbt build --select tag:forecast`: the marts over the forecast tables (none selected is
+    not an error)."""
+    from crossdock.forecast import build_forecast_marts
+
+    return _step(settings, "build_forecast_marts", build_forecast_marts)
+
+
+def gate_forecast_marts(settings: Settings | None = None) -> dict[str, Any]:
+    from crossdock.forecast import gate_forecast_marts
+
+    def work(s: Settings) -> dict[str, Any]:
+        gates = gate_forecast_marts(s, run_id())
+        return {
+            "gates": _gate_summary(gates),
+            "gate_seconds": round(sum(g.seconds for g in gates), 3),
+        }
+
+    return _step(settings, "gate_forecast_marts", work)
+
+
+def publish_forecasts(settings: Settings | None = None) -> dict[str, Any]:
+    """The same publish (and its Parquet export and dashboard), reported as the forecast DAG's
+    (the run summary prefers it)."""
+    return _step(settings, "publish_forecasts", _publish_and_derive)

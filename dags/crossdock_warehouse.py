@@ -11,7 +11,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
-from crossdock.assets import LAKE, SERVING_WAREHOUSE
+from crossdock.assets import DEMAND_MARTS, LAKE, SERVING_WAREHOUSE
 from crossdock.config import FAMILIES, WRITER_POOL
 
 DEFAULT_ARGS = {
@@ -57,7 +57,7 @@ def crossdock_warehouse():
         except GateFailed as exc:
             raise AirflowFailException(str(exc)) from exc
 
-    @task(outlets=[SERVING_WAREHOUSE])
+    @task(outlets=[SERVING_WAREHOUSE, DEMAND_MARTS])
     def publish() -> dict:
         from crossdock import steps
 

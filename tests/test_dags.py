@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 
-from crossdock.assets import LAKE, SERVING_WAREHOUSE
+from crossdock.assets import DEMAND_MARTS, LAKE, SERVING_WAREHOUSE
 from crossdock.config import DAGS_DIR, FAMILIES, WRITER_POOL
 
 
@@ -16,7 +16,10 @@ def dagbag() -> DagBag:
 
 def test_dags_import_without_errors(dagbag: DagBag):
     assert dagbag.import_errors == {}
-    expected = {f"crossdock_ingest_{f}" for f in FAMILIES} | {"crossdock_warehouse"}
+    expected = {f"crossdock_ingest_{f}" for f in FAMILIES} | {
+        "crossdock_warehouse",
+        "crossdock_forecast",
+    }
     assert set(dagbag.dag_ids) == expected
 
 
@@ -44,4 +47,51 @@ def test_warehouse_dag_is_scheduled_on_the_lake_assets_and_serialises_writers(da
     assert scheduled_on == {a.name for a in LAKE.values()}
     assert [t.task_id for t in dag.topological_sort()] == ["dbt_build", "gate_marts", "publish"]
     assert {t.pool for t in dag.tasks} == {WRITER_POOL}
+    assert [o.name for o in dag.get_task("publish").outlets] == [
+        SERVING_WAREHOUSE.name,
+        DEMAND_MARTS.name,
+    ]
+
+
+def test_forecast_dag_runs_weekly_or_on_the_demand_marts_and_serialises_writers(dagbag: DagBag):
+    dag = dagbag.dags["crossdock_forecast"]
+    assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
+    assert [a.name for a in dag.timetable.asset_condition.objects] == [DEMAND_MARTS.name]
+    assert dag.timetable.timetable.expression == "0 6 * * 1"  # Mondays 06:00 UTC
+    assert [t.task_id for t in dag.topological_sort()] == [
+        "refresh_forecasts",
+        "build_forecast_marts",
+        "gate_forecast_marts",
+        "publish",
+    ]
+    assert {t.pool for t in dag.tasks} == {WRITER_POOL}
     assert [o.name for o in dag.get_task("publish").outlets] == [SERVING_WAREHOUSE.name]
+
+
+def test_forecast_dag_runs_through_airflow_on_a_small_home(fixture_build, tmp_path):
+    """dag.test() of crossdock_forecast in an Airflow child process, on a copy of the fixture
+    build: the refresh writes a run, the forecast marts build and gate, and the snapshot
+    published carries the forecast tables."""
+    import json
+    import shutil
+
+    import duckdb
+
+    from crossdock.config import Settings
+    from crossdock.orchestrate import run_dag
+
+    settings = Settings(home=tmp_path / "home")
+    shutil.copytree(fixture_build.home, settings.home, ignore=shutil.ignore_patterns("airflow"))
+    assert run_dag(settings, "crossdock_forecast", "dag-test") == "success"
+    reports = settings.runs_dir / "dag-test"
+    refresh = json.loads((reports / "refresh_forecasts.json").read_text())
+    assert refresh["status"] == "success" and refresh["written"], refresh
+    with duckdb.connect(str(settings.serving_path), read_only=True) as con:
+        runs = con.execute("select forecast_run_id, series_count from forecasts.forecast_runs")
+        assert runs.fetchall() == [(refresh["forecast_run_id"], refresh["series"])]
+        (chosen,) = con.execute(
+            "select count(distinct series_id) from forecasts.forecasts where is_chosen"
+        ).fetchone()
+        assert chosen == refresh["series"] > 0
+    for step in ("build_forecast_marts", "gate_forecast_marts", "publish_forecasts"):
+        assert json.loads((reports / f"{step}.json").read_text())["status"] == "success", step

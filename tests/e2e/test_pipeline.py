@@ -74,7 +74,11 @@ def test_first_run_succeeds_through_airflow_and_prints_the_summary(home: Path, f
     assert "from marts.fct_carrier_lane_performance" in out
     runs = json.loads(next((home / "runs").glob("*/dag_runs.json")).read_text())["dag_runs"]
     assert [r["dag_id"] for r in runs].count("crossdock_ingest_carrier") == 3
-    assert runs[-1] == {"dag_id": "crossdock_warehouse", "day": None, "state": "success"}
+    assert runs[-2:] == [
+        {"dag_id": "crossdock_warehouse", "day": None, "state": "success"},
+        {"dag_id": "crossdock_forecast", "day": None, "state": "success"},
+    ]
+    assert re.search(r"forecast fc-\d{8}-[0-9a-f]{12} \(cutoff \d{4}-\d\d-\d\d\): \d+ series", out)
 
 
 def test_published_marts_count_what_the_simulator_generated(home: Path, first_run):
