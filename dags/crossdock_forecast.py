@@ -39,14 +39,16 @@ WEEKLY = CronTriggerTimetable("0 6 * * 1", timezone="UTC")
 )
 def crossdock_forecast():
     @task
-    def refresh_forecasts() -> dict:
+    def refresh_forecasts(dag_run=None) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
         from crossdock import steps
         from crossdock.forecast import ForecastError
 
+        # A triggered run may name its cutoff ({"cutoff": "YYYY-MM-DD"}); else the last full day.
+        cutoff = ((dag_run.conf if dag_run else None) or {}).get("cutoff")
         try:
-            return steps.refresh_forecasts()
+            return steps.refresh_forecasts(cutoff=cutoff)
         except ForecastError as exc:
             raise AirflowFailException(str(exc)) from exc
 

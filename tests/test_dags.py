@@ -95,3 +95,18 @@ def test_forecast_dag_runs_through_airflow_on_a_small_home(fixture_build, tmp_pa
         assert chosen == refresh["series"] > 0
     for step in ("build_forecast_marts", "gate_forecast_marts", "publish_forecasts"):
         assert json.loads((reports / f"{step}.json").read_text())["status"] == "success", step
+
+
+def test_make_run_replays_the_weekly_forecast_refresh_a_week_before_the_end():
+    from datetime import date
+
+    from crossdock.orchestrate import weekly_cutoff_before
+
+    # make run's window, Mon 2025-02-03 .. Sun 2025-03-02: Monday 02-24's refresh saw data to
+    # Sunday 02-23, so its 28-day forecasts meet a week of actuals.
+    assert weekly_cutoff_before(date(2025, 2, 3), date(2025, 3, 2)) == date(2025, 2, 23)
+    assert weekly_cutoff_before(date(2025, 2, 3), date(2025, 3, 4)) == date(2025, 2, 23)
+    assert weekly_cutoff_before(date(2025, 2, 3), date(2025, 3, 9)) == date(2025, 3, 2)
+    # Less than two weeks of data before that Sunday: no replayed refresh.
+    assert weekly_cutoff_before(date(2025, 2, 3), date(2025, 2, 5)) is None
+    assert weekly_cutoff_before(date(2025, 2, 3), date(2025, 2, 22)) is None

@@ -113,7 +113,14 @@ def test_published_marts_count_what_the_simulator_generated(home: Path, first_ru
             if con.execute(f"select count(*) from marts.{t}").fetchone()[0] == 0
         ]
     assert lane_total == handed > 0
-    assert empty == []
+    # Three days are too short for two of them: no cross-border parcel is delivered yet (lane
+    # lead times) and no forecast meets actuals (the weekly refresh needs two weeks before it;
+    # make run's four weeks fill them: crossdock.orchestrate.weekly_cutoff_before).
+    assert set(empty) <= {
+        "fct_lane_lead_times",
+        "fct_forecast_accuracy",
+        "fct_forecast_accuracy_weekly",
+    }
     placed_lines = (
         pl.scan_parquet(settings.lake / "marketplace_order_lines" / "*" / "*.parquet")
         .filter(pl.col("order_status") == "placed")
