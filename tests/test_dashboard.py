@@ -46,7 +46,10 @@ CHARTS = {
     "chart-sellers-reasons",
     "chart-demand",
     "chart-inventory",
+    "chart-replenishment",
 }
+# Drawn as of the latest advice: only the destination filter applies.
+AS_OF_CHARTS = {"chart-replenishment"}
 
 # Per chart: its traces as plotted (Plotly keeps them on the div), and the points in its SVG.
 CHART_STATE = """() => Object.fromEntries([...document.querySelectorAll('.chart')].map(el => [
@@ -137,6 +140,10 @@ AT_RISK_PER_DAY = """
     select platform, as_of_date, count(distinct seller_id) filter (where is_at_risk)
     from marts.fct_seller_scorecards {where} group by all order by all
 """
+REPLENISHMENT = """
+    select warehouse_id, sum(recommended_order_units), sum(reorder_point_units)
+    from marts.fct_replenishment_advice {where} group by 1 order by 1
+"""
 
 
 def test_every_chart_is_drawn_with_the_marts_data(page, published_run: Settings):
@@ -158,6 +165,11 @@ def test_every_chart_is_drawn_with_the_marts_data(page, published_run: Settings)
     expected = query(published_run, AT_RISK_PER_DAY.format(where=""))
     assert at_risk == {(p, d.isoformat()): n for p, d, n in expected}
 
+    advice = {t["name"]: t for t in state["chart-replenishment"]["traces"]}
+    expected = query(published_run, REPLENISHMENT.format(where=""))
+    assert_bars(advice["recommended order"], [(w, order) for w, order, _ in expected])
+    assert_bars(advice["reorder point"], [(w, rop) for w, _, rop in expected])
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
 
@@ -174,7 +186,8 @@ def test_filters_change_every_chart(page, published_run: Settings):
     after = page.evaluate(CHART_STATE)
     for chart in CHARTS:
         assert after[chart]["points"] > 0, f"{chart}: nothing drawn after filtering"
-        assert json.dumps(after[chart]["traces"]) != json.dumps(before[chart]["traces"]), chart
+        changed = json.dumps(after[chart]["traces"]) != json.dumps(before[chart]["traces"])
+        assert changed == (chart not in AS_OF_CHARTS), chart
 
     goods = next(t for t in after["chart-landed"]["traces"] if t["name"] == "goods")
     where = f"and platform = '{platform}' and order_date >= '2025-02-10'"
@@ -188,6 +201,11 @@ def test_filters_change_every_chart(page, published_run: Settings):
     narrowed = page.evaluate(CHART_STATE)
     assert narrowed["chart-landed"]["traces"][0]["x"] == [destination]
     assert set(narrowed["chart-customs-holds"]["traces"][0]["x"]) == {destination}
+    warehouses = query(
+        published_run, REPLENISHMENT.format(where=f"where warehouse_country = '{destination}'")
+    )
+    for trace in narrowed["chart-replenishment"]["traces"]:
+        assert trace["x"] == [w for w, _, _ in warehouses]
     page.evaluate("document.activeElement.blur()")  # no focus ring in the screenshot
     page.screenshot(path=str(SCREENSHOTS / "dashboard-filtered.png"), full_page=True)
 

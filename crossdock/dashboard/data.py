@@ -177,6 +177,20 @@ QUERIES: dict[str, str] = {
         group by all
         order by all
     """,
+    # The newest advice per overseas warehouse (as of its latest stock report): position
+    # against reorder point and safety stock, and what to send.
+    "replenishment": """
+        select warehouse_id, warehouse_country,
+            count(*) as skus,
+            count(*) filter (where is_reorder) as skus_to_reorder,
+            sum(inventory_position) as inventory_position,
+            sum(reorder_point_units) as reorder_point,
+            sum(safety_stock_units) as safety_stock,
+            sum(recommended_order_units) as recommended_order
+        from marts.fct_replenishment_advice
+        group by all
+        order by all
+    """,
 }
 
 # Short chapter labels for the customs chart.
