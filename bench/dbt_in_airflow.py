@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from crossdock.config import Settings
-from crossdock.warehouse import run_dbt
+from crossdock.warehouse import build, run_dbt
 
 
 def _timed(settings: Settings, *args: str) -> float:
@@ -36,6 +36,9 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings(home=args.home.resolve())
 
+    # Untimed: what crossdock's build does around dbt (lake placeholders, reference tables, the
+    # forecast tables), and a first build so that both timings below start warm.
+    build(settings)
     one_build = _timed(settings, "build")
     manifest = json.loads((settings.dbt_target_dir / "manifest.json").read_text())
     models = [
