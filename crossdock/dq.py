@@ -22,8 +22,7 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ import duckdb
 import pandas as pd
 
 from crossdock.config import Settings
-from crossdock.ledger import Ledger
+from crossdock.ledger import Ledger, connect_sqlite
 
 DQ_SCHEMA = "dq"
 CHUNK_ROWS = 1_048_576  # marts larger than this are validated chunk by chunk (a multiple of 2048)
@@ -107,15 +106,8 @@ class DqStore:
         with self._connect() as con:
             con.executescript(STORE_DDL)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        try:
-            con.execute("pragma journal_mode = wal")
-            con.execute("pragma synchronous = full")
-            yield con
-        finally:
-            con.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect_sqlite(self.path)
 
     def record(self, gates: list[Any], *, stage: str, run_id: str) -> int:
         """Append the gates' outcomes in one transaction; returns how many rows were new."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +58,19 @@ class LedgerEntry:
     rows_quarantined: int
 
 
+@contextmanager
+def connect_sqlite(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to one of the home's SQLite stores (the ledger, dq_results): autocommit
+    (callers open their own transactions), WAL, fully synced, waiting up to 60 s on a lock."""
+    con = sqlite3.connect(path, timeout=60, isolation_level=None)
+    try:
+        con.execute("pragma journal_mode = wal")
+        con.execute("pragma synchronous = full")
+        yield con
+    finally:
+        con.close()
+
+
 class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -65,15 +78,8 @@ class Ledger:
         with self._connect() as con:
             con.executescript(SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        try:
-            con.execute("pragma journal_mode = wal")
-            con.execute("pragma synchronous = full")
-            yield con
-        finally:
-            con.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect_sqlite(self.path)
 
     def get(self, file_sha256: str) -> LedgerEntry | None:
         with self._connect() as con:
