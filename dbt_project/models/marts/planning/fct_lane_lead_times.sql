@@ -67,11 +67,20 @@ recent as (
 
 levels as (
 
+    {#- The same distribution at three levels: lane, destination, whole network. #}
+    {%- set levels = [
+        ('lane', ['origin_country', 'destination_country']),
+        ('destination', ['destination_country']),
+        ('network', []),
+    ] %}
+    {%- for basis, keys in levels %}
+
     select
 
-        'lane' as lead_time_basis,
-        origin_country,
-        destination_country,
+        '{{ basis }}' as lead_time_basis,
+        {{ 'origin_country' if 'origin_country' in keys else 'null' }} as origin_country,
+        {{ 'destination_country' if 'destination_country' in keys else 'null' }}
+            as destination_country,
         window_start_date,
         window_end_date,
         count(*) as shipments,
@@ -83,53 +92,16 @@ levels as (
     from recent
 
     group by
-        origin_country,
-        destination_country,
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
         window_start_date,
         window_end_date
+    {%- if not loop.last %}
 
     union all
-
-    select
-
-        'destination' as lead_time_basis,
-        null as origin_country,
-        destination_country,
-        window_start_date,
-        window_end_date,
-        count(*) as shipments,
-        avg(lead_time_days) as mean_days,
-        stddev_samp(lead_time_days) as sd_days,
-        {{ percentile('lead_time_days', 0.5) }} as p50_days,
-        {{ percentile('lead_time_days', 0.9) }} as p90_days
-
-    from recent
-
-    group by
-        destination_country,
-        window_start_date,
-        window_end_date
-
-    union all
-
-    select
-
-        'network' as lead_time_basis,
-        null as origin_country,
-        null as destination_country,
-        window_start_date,
-        window_end_date,
-        count(*) as shipments,
-        avg(lead_time_days) as mean_days,
-        stddev_samp(lead_time_days) as sd_days,
-        {{ percentile('lead_time_days', 0.5) }} as p50_days,
-        {{ percentile('lead_time_days', 0.9) }} as p90_days
-
-    from recent
-
-    group by
-        window_start_date,
-        window_end_date
+    {%- endif %}
+    {%- endfor %}
 
 ),
 
