@@ -113,6 +113,79 @@ def run_dbt(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+META_SCHEMA = "crossdock_meta"
+
+
+def stage_build_batch(
+    settings: Settings, con: duckdb.DuckDBPyConnection, *, full_refresh: bool
+) -> bool:
+    """Write the lake files that this build adds to `crossdock_meta.build_batch_files`:
+    incremental models and scoped tests read what is new from there. Every lake file on a full
+    refresh or a first build (returns True then: the build starts from scratch).
+
+    The lake, not the ledger, is what dbt reads, so the batch is the lake's files (by path)
+    not yet in `built_files`, with the `_file_sha256` their rows carry. `built_files` is
+    appended only after dbt succeeded (commit_build_batch): a failed or killed build leaves
+    its files in the next batch, and incremental models replace the keys they touch, so
+    building a file twice changes nothing.
+    """
+    con.execute(f"create schema if not exists {META_SCHEMA}")
+    con.execute(
+        f"create table if not exists {META_SCHEMA}.built_files ("
+        " lake_path varchar primary key, file_sha256 varchar not null,"
+        " entity varchar not null, delivery_date date not null, built_at timestamptz not null)"
+    )
+    con.execute(
+        f"create or replace table {META_SCHEMA}.build_batch_files ("
+        " lake_path varchar primary key, file_sha256 varchar not null,"
+        " entity varchar not null, delivery_date date not null)"
+    )
+    marts = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]
+    ).fetchone()
+    from_scratch = full_refresh or not (marts and marts[0])
+    if from_scratch:
+        con.execute(f"delete from {META_SCHEMA}.built_files")
+    built_rows = con.execute(f"select lake_path from {META_SCHEMA}.built_files").fetchall()
+    built = {r[0] for r in built_rows}
+    new = [
+        p
+        for entity in lake_sources()
+        for p in sorted((settings.lake / entity).glob("delivery_date=*/*.parquet"))
+        if p.name != PLACEHOLDER_NAME and p.relative_to(settings.lake).as_posix() not in built
+    ]
+    if new:
+        # one scan of the new files' lineage column (a lake file holds one delivered file)
+        shas = dict(
+            con.execute(
+                "select distinct filename, _file_sha256 from read_parquet(?, filename = true,"
+                " hive_partitioning = false, union_by_name = true)",
+                [[str(p) for p in new]],
+            ).fetchall()
+        )
+        con.executemany(
+            f"insert into {META_SCHEMA}.build_batch_files values (?, ?, ?, ?)",
+            [
+                (
+                    p.relative_to(settings.lake).as_posix(),
+                    shas.get(str(p), ""),  # a zero-row file has no rows to build
+                    p.parent.parent.name,
+                    p.parent.name.removeprefix("delivery_date="),
+                )
+                for p in new
+            ],
+        )
+    return from_scratch
+
+
+def commit_build_batch(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark the batch's files as built (after a successful dbt build)."""
+    con.execute(
+        f"insert into {META_SCHEMA}.built_files"
+        f" select *, now() from {META_SCHEMA}.build_batch_files on conflict do nothing"
+    )
+
+
 def build(settings: Settings, *, full_refresh: bool = False) -> BuildResult:
     """`dbt build`: models, then their data and unit tests; a failing test fails the build.
 
@@ -124,11 +197,24 @@ def build(settings: Settings, *, full_refresh: bool = False) -> BuildResult:
     settings.build_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.build_path)) as con:
         ensure_tables(con)  # the dbt `forecasts` source exists before the first refresh
-    _dbt_or_fail(settings, "build", "--fail-fast", *(["--full-refresh"] if full_refresh else []))
+        from_scratch = stage_build_batch(settings, con, full_refresh=full_refresh)
+    args = ["build", "--fail-fast"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if from_scratch:
+        args += ["--vars", json.dumps({"tests_on_build_batch": False})]
+    else:
+        # An increment tests the rows of its batch (`where: "__build_batch__"`, see
+        # macros/get_where_subquery.sql); unit tests check the project's logic, not data, and
+        # run in full-refresh and first builds (and in CI), not again in every increment.
+        args += ["--exclude-resource-type", "unit_test"]
+        args += ["--vars", json.dumps({"tests_on_build_batch": True})]
+    _dbt_or_fail(settings, *args)
     from crossdock.dq import sync_to_warehouse
 
     with duckdb.connect(str(settings.build_path)) as con:
         sync_to_warehouse(settings, con)  # the landing gates' results recorded since the last build
+        commit_build_batch(con)
     run = json.loads((settings.dbt_target_dir / "run_results.json").read_text())
     kinds: dict[str, int] = {}
     for r in run["results"]:

@@ -1,0 +1,34 @@
+{#
+    dbt's hook for a data test's `where` config, extended with one placeholder:
+    `where: "__build_batch__"` (alone or inside a larger condition) tests only the rows of the
+    files this build adds, `_file_sha256 in (crossdock_meta.build_batch_files)`, when the build
+    runs with `--vars '{tests_on_build_batch: true}'` (crossdock's increments do); otherwise
+    (full refresh, first build, plain `dbt build`) it is `true` and the test sees every row.
+    Rows built earlier were tested by the build that added them.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- if '__build_batch__' in where -%}
+            {%- if var('tests_on_build_batch', false) -%}
+                {%- set batch = api.Relation.create(
+                    database=target.database,
+                    schema='crossdock_meta',
+                    identifier='build_batch_files',
+                ) -%}
+                {%- set where = where | replace(
+                    '__build_batch__',
+                    '_file_sha256 in (select file_sha256 from ' ~ batch ~ ')',
+                ) -%}
+            {%- else -%}
+                {%- set where = where | replace('__build_batch__', 'true') -%}
+            {%- endif -%}
+        {%- endif -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
