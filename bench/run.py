@@ -223,6 +223,7 @@ def node_timings(home: Path, keep: Path, top: int = 8) -> dict[str, Any]:
     nodes.sort(reverse=True)
     return {
         "dbt_elapsed_s": round(results.get("elapsed_time", 0.0), 1),
+        "nodes": len(nodes),
         "node_seconds_by_kind": {k: round(v, 1) for k, v in sorted(by_kind.items())},
         "slowest_nodes": [{"node": n, "s": round(s, 1)} for s, n in nodes[:top]],
     }
@@ -292,6 +293,10 @@ def bench_size(args: argparse.Namespace, runner: Runner, work: Path) -> dict[str
 
     incr = runner.measure("build-increment", home, *crossdock("build"))
     incr["dbt"] = node_timings(home, work / "run_results_increment.json")
+    # The same build again with nothing new: what any increment costs before its data (dbt's
+    # start-up and per-node overhead, and the incremental models' checks for new keys).
+    empty = runner.measure("build-empty-increment", home, *crossdock("build"))
+    empty["dbt"] = node_timings(home, work / "run_results_empty_increment.json")
     gate = (
         runner.measure("gate-marts", home, *crossdock("gate"))
         if not args.skip_gate_marts
@@ -320,7 +325,7 @@ def bench_size(args: argparse.Namespace, runner: Runner, work: Path) -> dict[str
                 "duckdb_floor": floor,
                 "pandas_peer": peer,
             },
-            "build": {"full": full, "increment": incr},
+            "build": {"full": full, "increment": incr, "empty_increment": empty},
             "gates": {
                 "ingest_gate_s": round(ingest_gate_s, 2),
                 "gate_marts_s": gate["wall_s"],
@@ -418,6 +423,15 @@ def table(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"  peak RSS ({inc['peak_rss_mb']} MB / {full['peak_rss_mb']} MB)",
             ratio(inc["peak_rss_mb"], full["peak_rss_mb"]),
         )
+        empty = b["build"].get("empty_increment")
+        if empty:
+            row(
+                f"  an increment with nothing new / full build ({empty['wall_s']} s; "
+                f"{empty['dbt'].get('nodes', '?')} dbt nodes)",
+                ratio(empty["wall_s"], full["wall_s"]),
+            )
+        units = full["dbt"]["node_seconds_by_kind"].get("unit_test", 0.0)
+        row("  unit tests, node seconds in the full build (not run in increments)", f"{units} s")
         g = b["gates"]
         skipped = " (mart gates SKIPPED)" if g["gate_marts"].get("skipped") else ""
         share = ratio(g["ingest_gate_s"] + g["gate_marts_s"], g["daily_run_s"])
