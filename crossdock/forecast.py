@@ -535,9 +535,9 @@ FORECAST_TAG = "forecast"
 def build_forecast_marts(settings: Settings) -> dict[str, object]:
     """`dbt build --select tag:forecast` (models and their tests); a selection that matches no
     model yet builds nothing and is not an error."""
-    from crossdock.warehouse import BuildFailed, run_dbt
+    from crossdock.warehouse import BUILD_VARS, BuildFailed, run_dbt
 
-    proc = run_dbt(settings, "build", "--fail-fast", "--select", f"tag:{FORECAST_TAG}")
+    proc = run_dbt(settings, "build", "--fail-fast", *BUILD_VARS, "--select", f"tag:{FORECAST_TAG}")
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
         raise BuildFailed(f"dbt build --select tag:{FORECAST_TAG} failed:\n{tail}")

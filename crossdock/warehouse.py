@@ -114,6 +114,11 @@ def run_dbt(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 META_SCHEMA = "crossdock_meta"
+# Data tests with `where: "__build_batch__"` test the rows of the files a build adds: every row
+# in a first or full-refresh build, the new files' rows in an increment
+# (macros/get_where_subquery.sql). Every crossdock dbt invocation passes the same vars, so dbt's
+# partial parsing stays valid from one build to the next.
+BUILD_VARS = ("--vars", json.dumps({"tests_on_build_batch": True}))
 
 
 def stage_build_batch(
@@ -198,17 +203,13 @@ def build(settings: Settings, *, full_refresh: bool = False) -> BuildResult:
     with duckdb.connect(str(settings.build_path)) as con:
         ensure_tables(con)  # the dbt `forecasts` source exists before the first refresh
         from_scratch = stage_build_batch(settings, con, full_refresh=full_refresh)
-    args = ["build", "--fail-fast"]
+    args = ["build", "--fail-fast", *BUILD_VARS]
     if full_refresh:
         args.append("--full-refresh")
-    if from_scratch:
-        args += ["--vars", json.dumps({"tests_on_build_batch": False})]
-    else:
-        # An increment tests the rows of its batch (`where: "__build_batch__"`, see
-        # macros/get_where_subquery.sql); unit tests check the project's logic, not data, and
-        # run in full-refresh and first builds (and in CI), not again in every increment.
+    if not from_scratch:
+        # unit tests check the project's logic, not data: they run in full-refresh and first
+        # builds (and in CI), not again in every increment
         args += ["--exclude-resource-type", "unit_test"]
-        args += ["--vars", json.dumps({"tests_on_build_batch": True})]
     _dbt_or_fail(settings, *args)
     from crossdock.dq import sync_to_warehouse
 
@@ -236,7 +237,7 @@ def generate_docs(settings: Settings) -> Path:
         raise FileNotFoundError(
             f"no build warehouse at {settings.build_path}: run `crossdock build` first"
         )
-    _dbt_or_fail(settings, "docs", "generate", "--static")
+    _dbt_or_fail(settings, "docs", "generate", "--static", *BUILD_VARS)
     out = settings.home / "docs" / "dbt"
     out.mkdir(parents=True, exist_ok=True)
     target = settings.dbt_target_dir

@@ -1,10 +1,10 @@
 {#
     dbt's hook for a data test's `where` config, extended with one placeholder:
     `where: "__build_batch__"` (alone or inside a larger condition) tests only the rows of the
-    files this build adds, `_file_sha256 in (crossdock_meta.build_batch_files)`, when the build
-    runs with `--vars '{tests_on_build_batch: true}'` (crossdock's increments do); otherwise
-    (full refresh, first build, plain `dbt build`) it is `true` and the test sees every row.
-    Rows built earlier were tested by the build that added them.
+    files this build adds, `_file_sha256 in (crossdock_meta.build_batch_files)`, when dbt runs
+    with `--vars '{tests_on_build_batch: true}'` as every crossdock build does: in a first or
+    full-refresh build the batch is every lake file, in an increment the new files (rows built
+    earlier were tested by the build that added them). In a plain `dbt build` it is `true`.
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
