@@ -3,13 +3,16 @@ against an independent SQL reading of the raw file, and incremental vs full-refr
 
 One home, built once (fixture lake + this module's tracking rows + the real SCMS file; the
 area's models with their data and unit tests), then: a later delivery (late and out-of-order
-checkpoints, a redelivered duplicate, a file landing late for an earlier day) built
-incrementally, the same build again with nothing new, and a --full-refresh build of the same
-lake. Expected values are computed by hand from the rows below.
+checkpoints, a redelivered duplicate, a file landing late for an earlier day, a late order
+line) built incrementally, the same batch built again (a failed build retried), the same build
+again with nothing new, and a --full-refresh build of the same lake. Each build stages its
+batch of files as `crossdock build` does (crossdock.warehouse.stage_build_batch). Expected
+values are computed by hand from the rows below.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +26,14 @@ import pytest
 from crossdock.config import Settings
 from crossdock.ingest import ingest
 from crossdock.reference.export import export_reference
-from crossdock.warehouse import BuildFailed, mart_fingerprints, prepare_lake, run_dbt
+from crossdock.warehouse import (
+    BuildFailed,
+    commit_build_batch,
+    mart_fingerprints,
+    prepare_lake,
+    run_dbt,
+    stage_build_batch,
+)
 from tests.test_dbt_project import (
     ORDER_LINE_SCHEMA,
     TRACKING_SCHEMA,
@@ -37,6 +47,8 @@ from tests.test_dbt_project import (
 
 SCMS = "scms_delivery_history_dev/SCMS_Delivery_History_Dataset.dev_pre2014.csv.gz"
 MARTS = ("fct_shipment_events", "fct_shipment_journeys", "fct_carrier_lane_performance")
+# incremental intermediate tables, compared without their `_dbt_invocation_id` lineage
+INTERMEDIATES = ("int_tracking_events_deduplicated", "int_tracking_events_pivoted_to_shipments")
 SELECT = ("--select", "+fct_shipment_events", "+fct_carrier_lane_performance")
 
 
@@ -92,8 +104,8 @@ def write_later_deliveries(lake: Path) -> None:
     03-22: 7Z001's sorting scan of 03-03 and out-for-delivery of 03-09 08:00 (both late and
            out of order: the delivery, which happened later, arrived on 03-20), and its
            acceptance scan again (a redelivered duplicate).
-    03-08: a file landing late for an earlier day, inside the lookback window: 1Z004 (label
-           only so far) accepted 03-07 10:00.
+    03-04: a file landing late for a day long built (before the first build's newest day,
+           03-10): 1Z004 (label only so far) accepted 03-03 10:00.
     03-09: the order line of AMZ-7002 (promised 03-05), so 7Z004, delivered and untouched
            otherwise, gets its promise: one day late.
     """
@@ -132,23 +144,43 @@ def write_later_deliveries(lake: Path) -> None:
     write_lake_file(
         lake,
         "carrier_tracking_events",
-        "2024-03-08",
-        "tracking_1z004_20240308.jsonl",
-        [checkpoint("1Z004", "AMZ-1002", "2024-03-07T10:00:00", "InTransit_002")],
+        "2024-03-04",
+        "tracking_1z004_20240304.jsonl",
+        [checkpoint("1Z004", "AMZ-1002", "2024-03-03T10:00:00", "InTransit_002")],
         TRACKING_SCHEMA,
     )
 
 
-def _dbt(settings: Settings, command: str, *args: str) -> None:
-    """dbt on this area's models and their parents only (the whole project is tested elsewhere)."""
-    proc = run_dbt(settings, command, *SELECT, "--indirect-selection", "cautious", *args)
+def _dbt(settings: Settings, command: str, *args: str, commit: bool = True) -> None:
+    """dbt on this area's models and their parents only (the whole project is tested elsewhere),
+    on the batch of lake files not built yet, as crossdock.warehouse.build runs it; with
+    `commit=False` the batch is not marked built, like a build that failed after dbt."""
+    settings.build_dir.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.build_path)) as con:
+        from_scratch = stage_build_batch(settings, con, full_refresh="--full-refresh" in args)
+    batch_vars = json.dumps({"tests_on_build_batch": not from_scratch})
+    proc = run_dbt(
+        settings, command, *SELECT, "--indirect-selection", "cautious", "--vars", batch_vars, *args
+    )
     if proc.returncode != 0:
         raise BuildFailed("\n".join((proc.stdout + proc.stderr).splitlines()[-40:]))
+    if commit:
+        with duckdb.connect(str(settings.build_path)) as con:
+            commit_build_batch(con)
 
 
 def _fingerprints(settings: Settings) -> dict[str, dict[str, object]]:
     prints = mart_fingerprints(settings.build_path)
-    return {m: prints[m] for m in MARTS}
+    out = {m: prints[m] for m in MARTS}
+    with duckdb.connect(str(settings.build_path), read_only=True) as con:
+        for table in INTERMEDIATES:
+            (rows, sha) = con.execute(
+                "select count(*), sha256(coalesce(string_agg(row_md5, '' order by row_md5), ''))"
+                " from (select md5(t::varchar) as row_md5"
+                f" from (select * exclude (_dbt_invocation_id) from intermediate.{table}) t)"
+            ).fetchone()
+            out[table] = {"rows": rows, "sha256": sha[:16]}
+    return out
 
 
 def _rows(settings: Settings, sql: str) -> list[tuple]:
@@ -162,6 +194,7 @@ class Built:
     scms_path: Path
     first: dict[str, list[tuple]]  # rows after the first build
     incremental: dict[str, dict[str, object]]
+    batch_again: dict[str, dict[str, object]]
     incremental_again: dict[str, dict[str, object]]
     full_refresh: dict[str, dict[str, object]]
 
@@ -189,13 +222,23 @@ def built(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     first = {"status": _rows(settings, STATUS_SQL)}
 
     write_later_deliveries(settings.lake)
-    _dbt(settings, "run")  # incremental
+    _dbt(settings, "build", commit=False)  # incremental, with the batch's scoped data tests
     incremental = _fingerprints(settings)
+    _dbt(settings, "run")  # the same batch again: a failed build retried
+    batch_again = _fingerprints(settings)
     _dbt(settings, "run")  # nothing new
     incremental_again = _fingerprints(settings)
     _dbt(settings, "run", "--full-refresh")
     full_refresh = _fingerprints(settings)
-    yield Built(settings, shared_data / SCMS, first, incremental, incremental_again, full_refresh)
+    yield Built(
+        settings,
+        shared_data / SCMS,
+        first,
+        incremental,
+        batch_again,
+        incremental_again,
+        full_refresh,
+    )
 
 
 # --- incremental ------------------------------------------------------------------------------
@@ -222,6 +265,10 @@ def test_incremental_build_equals_full_refresh(built: Built):
 
 def test_incremental_build_without_new_data_changes_nothing(built: Built):
     assert built.incremental_again == built.incremental
+
+
+def test_building_the_same_batch_twice_changes_nothing(built: Built):
+    assert built.batch_again == built.incremental
 
 
 def test_late_out_of_order_and_duplicate_events(built: Built):
@@ -276,13 +323,13 @@ def test_lost_by_silence_and_late_file_for_an_earlier_day(built: Built):
         " order by 1",
     )
     assert rows == [
-        # the 03-08 file was picked up; last scan 03-07, lake clock 03-22: 15 days > 14
+        # the late 03-04 file was picked up; last scan 03-03, lake clock 03-22: 19 days > 14
         (
             "1Z004",
             "lost",
             "no_scan_for_14_days",
-            datetime(2024, 3, 7, 10),
-            datetime(2024, 3, 7, 10),
+            datetime(2024, 3, 3, 10),
+            datetime(2024, 3, 3, 10),
         ),
         ("7Z002", "delivered", None, None, datetime(2024, 3, 2, 9)),
         # never touched again, but not terminal: reprocessed, 18 days without a scan

@@ -3,9 +3,9 @@
     delivered copy (earliest delivery_date, then sent_at, then file and line for a stable
     tie-break), with how many copies were delivered. A select statement, for a CTE body.
 
-    One definition for int_tracking_events_deduplicated (the whole lake) and for the incremental
-    branch of fct_shipment_events (only the copies of the shipments a build touches: ranking a
-    few rows instead of every event in the lake, which DuckDB cannot prune through a window).
+    Used by int_tracking_events_deduplicated, over the whole lake or, in an increment, over the
+    copies of the shipments the build's batch touches (restricted before the window: DuckDB
+    cannot push a filter on another column through it).
 #}
 {% macro deduplicate_tracking_events(relation) %}
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# dbt's id of the running invocation (models mark the rows they rebuilt with it).
+invocation_id = "00000000-0000-0000-0000-000000000000"
+
 
 def generate_surrogate_key(field_list: Sequence[str]) -> str:
     fields = ", '-', ".join(f"coalesce(cast({f} as varchar), '_null_')" for f in field_list)

@@ -1,7 +1,25 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='tracking_number',
+        on_schema_change='fail',
+    )
+}}
+
 {#
     One row per checkpoint (event_id). A redelivered webhook payload, in the same file or in a
     later one, repeats checkpoints with the same event_id: keep the earliest delivered copy
-    (macros/deduplicate_tracking_events.sql, shared with fct_shipment_events' increments).
+    (macros/deduplicate_tracking_events.sql).
+
+    Incremental by shipment (delete+insert by tracking_number): a shipment is touched when a
+    file of this build's batch (stg_crossdock__build_batch_files) holds a copy of any of its
+    checkpoints; the touched shipments' copies are read again from the whole lake and
+    de-duplicated. Exact whatever the copies' delivery days (late files, redeliveries), and a
+    batch built twice (a failed build is retried with the same files) gives the same rows.
+    `_dbt_invocation_id` marks the shipments the current dbt invocation rebuilt: the
+    incremental children (fct_shipment_events, int_tracking_events_pivoted_to_shipments)
+    recompute exactly those.
 #}
 
 with
@@ -12,9 +30,43 @@ tracking_events as (
 
 ),
 
+build_batch_files as (
+
+    select * from {{ ref('stg_crossdock__build_batch_files') }}
+
+),
+
+copies as (
+
+    select tracking_events.*
+
+    from tracking_events
+
+    {% if is_incremental() %}
+    where
+        tracking_events.tracking_number in (
+            select batch_copies.tracking_number
+            from tracking_events as batch_copies
+            where batch_copies._file_sha256 in (select build_batch_files.file_sha256 from build_batch_files)
+        )
+    {% endif %}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_tracking_events('copies') }}
+
+),
+
 final as (
 
-    {{ deduplicate_tracking_events('tracking_events') }}
+    select
+
+        *,
+        '{{ invocation_id }}' as _dbt_invocation_id
+
+    from deduplicated
 
 )
 

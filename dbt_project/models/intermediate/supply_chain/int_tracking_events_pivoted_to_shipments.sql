@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='tracking_number',
+        on_schema_change='fail',
+    )
+}}
 
 {#
     One row per shipment (tracking_number): the first time each milestone checkpoint was seen,
@@ -9,18 +16,36 @@
     and the carriers' texts map to the generic Exception_001, so the message is the evidence).
     A Delivered checkpoint after the return is the delivery back to the sender, not to the buyer.
     Lost scan: an Exception checkpoint whose message says lost (IFTSTA 49 and carrier texts).
-    as_of_date is the lake's newest tracking delivery day, the clock that "no scan for N days"
-    is measured against.
 
-    A table, not a view: fct_shipment_journeys and the key tests read it, and as a view each
-    of them re-ranked and pivoted every event in the lake (docs/benchmarks.md).
+    Incremental (delete+insert by tracking_number): the shipments that
+    int_tracking_events_deduplicated rebuilt in this dbt invocation are pivoted again from all
+    of their checkpoints (and marked with this invocation in `_dbt_invocation_id`, which
+    fct_shipment_journeys reads); the others do not change. The lake's clock ("no scan for N
+    days") is not a column here, since it moves every day: it is max(last_delivery_date).
 #}
 
 with
 
-tracking_events as (
+deduplicated_events as (
 
     select * from {{ ref('int_tracking_events_deduplicated') }}
+
+),
+
+tracking_events as (
+
+    select *
+
+    from deduplicated_events
+
+    {% if is_incremental() %}
+    where
+        tracking_number in (
+            select rebuilt.tracking_number
+            from deduplicated_events as rebuilt
+            where rebuilt._dbt_invocation_id = '{{ invocation_id }}'
+        )
+    {% endif %}
 
 ),
 
@@ -39,13 +64,6 @@ classified as (
             or lower(coalesce(message, '')) like '% lost%'
         ) as is_lost_scan
 
-    from tracking_events
-
-),
-
-lake as (
-
-    select max(delivery_date) as as_of_date
     from tracking_events
 
 ),
@@ -138,7 +156,7 @@ final as (
         latest_events.current_event_at,
         milestones.event_count,
         milestones.last_delivery_date,
-        lake.as_of_date
+        '{{ invocation_id }}' as _dbt_invocation_id
 
     from milestones
 
@@ -146,8 +164,6 @@ final as (
         on
             milestones.tracking_number = latest_events.tracking_number
             and latest_events.recency_rank = 1
-
-    cross join lake
 
 )
 

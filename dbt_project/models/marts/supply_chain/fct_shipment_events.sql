@@ -8,15 +8,15 @@
 }}
 
 {#
-    Canonical tracking events: one row per checkpoint (event_id), the earliest delivered copy,
-    numbered in event-time order per shipment, with how the checkpoint arrived.
+    Canonical tracking events: one row per checkpoint (event_id), the earliest delivered copy
+    (int_tracking_events_deduplicated), numbered in event-time order per shipment, with how
+    the checkpoint arrived.
 
-    Incremental: a shipment is touched when any copy of any of its checkpoints was delivered on
-    or after (newest delivery_date already built - shipment_events_lookback_days). Every event
-    of a touched shipment is recomputed from the whole lake (sequence numbers and arrival flags
-    depend on all of the shipment's events) and replaces the shipment's rows (delete+insert by
-    tracking_number). Data delivered with an older delivery_date than the window needs a
-    full refresh.
+    Incremental (delete+insert by tracking_number): the shipments that
+    int_tracking_events_deduplicated rebuilt in this dbt invocation (those with a copy in this
+    build's batch of files) are sequenced again from all of their checkpoints (sequence numbers
+    and arrival flags depend on every event of the shipment); the others do not change. Exact
+    for late files and redeliveries of any age.
 
     Arrival order: delivery_date, then sent_at, _source_file, _source_line (the order in which
     copies are kept in int_tracking_events_deduplicated). Checkpoints of the same payload
@@ -25,55 +25,47 @@
 
 with
 
-{# every delivered copy, duplicates included #}
-delivered_copies as (
+deduplicated_events as (
 
-    select * from {{ ref('stg_carrier__tracking_events') }}
-
-),
-
-{% if is_incremental() %}
-
-built as (
-
-    select
-        {{ dbt.dateadd(
-            'day',
-            -1 * var('shipment_events_lookback_days', 3),
-            'max(delivery_date)'
-        ) }} as reprocess_from
-    from {{ this }}
-
-),
-
-touched_shipments as (
-
-    select distinct delivered_copies.tracking_number
-    from delivered_copies
-    cross join built
-    where
-        built.reprocess_from is null
-        or delivered_copies.delivery_date >= {{ dbt.cast('built.reprocess_from', 'date') }}
-
-),
-
-{% endif %}
-
-{# the copies to sequence: all of them, or in an increment those of the touched shipments #}
-copies_to_sequence as (
-
-    select delivered_copies.*
-    from delivered_copies
-    {% if is_incremental() %}
-    inner join touched_shipments
-        on delivered_copies.tracking_number = touched_shipments.tracking_number
-    {% endif %}
+    select * from {{ ref('int_tracking_events_deduplicated') }}
 
 ),
 
 tracking_events as (
 
-    {{ deduplicate_tracking_events('copies_to_sequence') }}
+    select
+
+        event_id,
+        webhook_event_id,
+        tracking_number,
+        order_id,
+        carrier,
+        service,
+        origin_country,
+        destination_country,
+        tag,
+        subtag,
+        message,
+        location,
+        event_country,
+        event_at,
+        sent_at,
+        times_delivered,
+        _source_file,
+        _source_line,
+        _file_sha256,
+        delivery_date
+
+    from deduplicated_events
+
+    {% if is_incremental() %}
+    where
+        tracking_number in (
+            select rebuilt.tracking_number
+            from deduplicated_events as rebuilt
+            where rebuilt._dbt_invocation_id = '{{ invocation_id }}'
+        )
+    {% endif %}
 
 ),
 

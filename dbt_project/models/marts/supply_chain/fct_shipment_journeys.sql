@@ -27,12 +27,14 @@
       promise and the PO sent to the vendor the order.
 
     Incremental (delete+insert by shipment_id). Reprocessed at each build:
-    - crossdock shipments with a checkpoint delivered on or after (newest last_delivery_date
-      already built - shipment_journeys_lookback_days), or whose order had a line delivered
-      in that window, or not yet delivered / returned / lost (their lost-by-silence status
-      moves with the lake's clock);
+    - crossdock shipments whose checkpoints int_tracking_events_pivoted_to_shipments pivoted
+      again in this dbt invocation (a copy in this build's batch of files);
+    - crossdock shipments whose order has a line in this build's batch (the promises);
+    - crossdock shipments whose lost-by-silence status moves with the lake's clock (the newest
+      delivery day of any kept checkpoint): not delivered, returned or lost by a scan, and
+      silent for more than lost_after_days now but not at the last build, or the reverse;
     - every SCMS shipment (a one-off history file of a few thousand shipments).
-    Everything else is final, so an incremental build equals a full refresh of the same lake.
+    Nothing else can change, so an incremental build equals a full refresh of the same lake.
 #}
 
 with
@@ -55,37 +57,34 @@ scms_shipments as (
 
 ),
 
-{# order lines by delivery day: which shipments a late order line touches #}
+{# order lines by file: which shipments a new (or late) order line touches #}
 order_lines as (
 
     select * from {{ ref('stg_marketplace__order_lines') }}
 
 ),
 
-{% if is_incremental() %}
+build_batch_files as (
 
-built as (
-
-    select
-        {{ dbt.cast(
-            dbt.dateadd(
-                'day',
-                -1 * var('shipment_journeys_lookback_days', 3),
-                'max(last_delivery_date)'
-            ),
-            'date'
-        ) }} as reprocess_from
-    from {{ this }}
-    where source_system = 'crossdock'
+    select * from {{ ref('stg_crossdock__build_batch_files') }}
 
 ),
+
+{# the lake's clock that "no scan for N days" is measured against #}
+lake as (
+
+    select max(last_delivery_date) as as_of_date
+    from shipments
+
+),
+
+{% if is_incremental() %}
 
 touched_shipments as (
 
     select shipments.tracking_number
     from shipments
-    cross join built
-    where built.reprocess_from is null or shipments.last_delivery_date >= built.reprocess_from
+    where shipments._dbt_invocation_id = '{{ invocation_id }}'
 
     union
 
@@ -93,16 +92,22 @@ touched_shipments as (
     from shipments
     inner join order_lines
         on shipments.order_id = order_lines.order_id
-    cross join built
-    where order_lines.delivery_date >= built.reprocess_from
+    where order_lines._file_sha256 in (select build_batch_files.file_sha256 from build_batch_files)
 
     union
 
-    select tracking_number
-    from {{ this }}
+    select built.tracking_number
+    from {{ this }} as built
+    cross join lake
     where
-        source_system = 'crossdock'
-        and shipment_status not in ('delivered', 'returned', 'lost')
+        built.source_system = 'crossdock'
+        and built.delivered_at is null
+        and built.returned_at is null
+        and coalesce(built.lost_reason, '') != 'lost_scan'
+        and (built.lost_reason is not null) != (
+            {{ dbt.datediff(dbt.cast('built.current_event_at', 'date'), 'lake.as_of_date', 'day') }}
+            > {{ var('lost_after_days', 14) }}
+        )
 
 ),
 
@@ -144,7 +149,7 @@ crossdock_shipments as (
             when
                 {{ dbt.datediff(
                     dbt.cast('shipments.current_event_at', 'date'),
-                    'shipments.as_of_date',
+                    'lake.as_of_date',
                     'day'
                 ) }} > {{ var('lost_after_days', 14) }}
                 then 'no_scan_for_{{ var("lost_after_days", 14) }}_days'
@@ -161,6 +166,8 @@ crossdock_shipments as (
 
     left join orders
         on shipments.order_id = orders.order_id
+
+    cross join lake
 
     {% if is_incremental() %}
     where
