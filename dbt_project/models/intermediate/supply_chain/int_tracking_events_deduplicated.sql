@@ -36,6 +36,22 @@ build_batch_files as (
 
 ),
 
+{% if is_incremental() %}
+
+{#
+    A second read of the staged rows, not of the tracking_events CTE: a CTE read twice is
+    materialized whole by DuckDB (every copy in the lake), one read once is inlined.
+#}
+batch_shipments as (
+
+    select distinct batch_copies.tracking_number
+    from {{ ref('stg_carrier__tracking_events') }} as batch_copies
+    where batch_copies._file_sha256 in (select build_batch_files.file_sha256 from build_batch_files)
+
+),
+
+{% endif %}
+
 copies as (
 
     select tracking_events.*
@@ -43,12 +59,7 @@ copies as (
     from tracking_events
 
     {% if is_incremental() %}
-    where
-        tracking_events.tracking_number in (
-            select batch_copies.tracking_number
-            from tracking_events as batch_copies
-            where batch_copies._file_sha256 in (select build_batch_files.file_sha256 from build_batch_files)
-        )
+    where tracking_events.tracking_number in (select batch_shipments.tracking_number from batch_shipments)
     {% endif %}
 
 ),

@@ -31,6 +31,19 @@ deduplicated_events as (
 
 ),
 
+{% if is_incremental() %}
+
+{# read apart from deduplicated_events: a CTE read twice is materialized whole by DuckDB #}
+rebuilt_shipments as (
+
+    select distinct rebuilt.tracking_number
+    from {{ ref('int_tracking_events_deduplicated') }} as rebuilt
+    where rebuilt._dbt_invocation_id = '{{ invocation_id }}'
+
+),
+
+{% endif %}
+
 tracking_events as (
 
     select
@@ -59,12 +72,7 @@ tracking_events as (
     from deduplicated_events
 
     {% if is_incremental() %}
-    where
-        tracking_number in (
-            select rebuilt.tracking_number
-            from deduplicated_events as rebuilt
-            where rebuilt._dbt_invocation_id = '{{ invocation_id }}'
-        )
+    where tracking_number in (select rebuilt_shipments.tracking_number from rebuilt_shipments)
     {% endif %}
 
 ),

@@ -70,11 +70,16 @@ build_batch_files as (
 
 ),
 
+{#
+    The pivot is read apart for the clock and the touched keys: a CTE read more than once is
+    materialized whole by DuckDB, one read once is inlined (and only its columns scanned).
+#}
+
 {# the lake's clock that "no scan for N days" is measured against #}
 lake as (
 
-    select max(last_delivery_date) as as_of_date
-    from shipments
+    select max(clock.last_delivery_date) as as_of_date
+    from {{ ref('int_tracking_events_pivoted_to_shipments') }} as clock
 
 ),
 
@@ -82,16 +87,16 @@ lake as (
 
 touched_shipments as (
 
-    select shipments.tracking_number
-    from shipments
-    where shipments._dbt_invocation_id = '{{ invocation_id }}'
+    select rebuilt.tracking_number
+    from {{ ref('int_tracking_events_pivoted_to_shipments') }} as rebuilt
+    where rebuilt._dbt_invocation_id = '{{ invocation_id }}'
 
     union
 
-    select shipments.tracking_number
-    from shipments
+    select ordered.tracking_number
+    from {{ ref('int_tracking_events_pivoted_to_shipments') }} as ordered
     inner join order_lines
-        on shipments.order_id = order_lines.order_id
+        on ordered.order_id = order_lines.order_id
     where order_lines._file_sha256 in (select build_batch_files.file_sha256 from build_batch_files)
 
     union
