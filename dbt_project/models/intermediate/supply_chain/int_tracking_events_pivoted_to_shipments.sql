@@ -32,19 +32,6 @@ deduplicated_events as (
 
 ),
 
-{% if is_incremental() %}
-
-{# read apart from deduplicated_events: a CTE read twice is materialized whole by DuckDB #}
-rebuilt_shipments as (
-
-    select distinct rebuilt.tracking_number
-    from {{ ref('int_tracking_events_deduplicated') }} as rebuilt
-    where rebuilt._dbt_invocation_id = '{{ invocation_id }}'
-
-),
-
-{% endif %}
-
 tracking_events as (
 
     select *
@@ -52,7 +39,9 @@ tracking_events as (
     from deduplicated_events
 
     {% if is_incremental() %}
-    where tracking_number in (select rebuilt_shipments.tracking_number from rebuilt_shipments)
+    {# every checkpoint of the shipments it rebuilt: they were inserted together (and so are
+       read from the table's last row groups only) #}
+    where _dbt_invocation_id = '{{ invocation_id }}'
     {% endif %}
 
 ),
