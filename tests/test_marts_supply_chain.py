@@ -12,7 +12,6 @@ values are computed by hand from the rows below.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from crossdock.config import Settings
 from crossdock.ingest import ingest
 from crossdock.reference.export import export_reference
 from crossdock.warehouse import (
+    BUILD_VARS,
     BuildFailed,
     commit_build_batch,
     mart_fingerprints,
@@ -157,10 +157,9 @@ def _dbt(settings: Settings, command: str, *args: str, commit: bool = True) -> N
     `commit=False` the batch is not marked built, like a build that failed after dbt."""
     settings.build_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.build_path)) as con:
-        from_scratch = stage_build_batch(settings, con, full_refresh="--full-refresh" in args)
-    batch_vars = json.dumps({"tests_on_build_batch": not from_scratch})
+        stage_build_batch(settings, con, full_refresh="--full-refresh" in args)
     proc = run_dbt(
-        settings, command, *SELECT, "--indirect-selection", "cautious", "--vars", batch_vars, *args
+        settings, command, *SELECT, "--indirect-selection", "cautious", *BUILD_VARS, *args
     )
     if proc.returncode != 0:
         raise BuildFailed("\n".join((proc.stdout + proc.stderr).splitlines()[-40:]))
