@@ -29,10 +29,9 @@ so it points at the line item itself).
 
 from __future__ import annotations
 
-import bisect
 import json
-from json.decoder import JSONObject  # type: ignore[attr-defined]
-from json.scanner import py_make_scanner  # type: ignore[attr-defined]
+from json.decoder import JSONArray, JSONObject  # type: ignore[attr-defined]
+from json.scanner import c_make_scanner, py_make_scanner  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -61,21 +60,58 @@ class _Located(dict):  # type: ignore[type-arg]
     line: int = 0
 
 
+# Objects nested this deep (0: the page, 1: an order, 2: a line item) and deeper are parsed whole
+# by the C scanner; only the levels above, where the line items are found, go through Python.
+_LOCATED_DEPTH = 2
+
+
 def load_located(text: str) -> Any:
-    """json.loads, but every object is a `_Located` dict carrying its line in `text`."""
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    """json.loads, but the page, its orders and the objects directly inside an order's values
+    (line items, shipping address, ...) are `_Located` dicts carrying their line in `text`.
+
+    The page and its orders are walked in Python (json.decoder.JSONObject / JSONArray) to learn
+    where each object opens; everything inside a line item is parsed by the C scanner.
+    Objects are met in file order, so the line count advances with one `str.count` per object.
+    """
     decoder = json.JSONDecoder()
+    c_scan = c_make_scanner(decoder) if c_make_scanner is not None else py_make_scanner(decoder)
+    memo: dict[str, str] = {}
+    counted = [0, 0]  # position up to which newlines are counted, newlines before it
 
-    def parse_object(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> tuple[Any, int]:
-        _, end = s_and_end  # end is just past the "{"
-        value, new_end = JSONObject(s_and_end, *args, **kwargs)
-        located = _Located(value)
-        located.line = bisect.bisect_left(newlines, end - 1) + 1
-        return located, new_end
+    def line_at(pos: int) -> int:
+        counted[1] += text.count("\n", counted[0], pos)
+        counted[0] = pos
+        return counted[1] + 1
 
-    decoder.parse_object = parse_object  # type: ignore[attr-defined]
-    decoder.scan_once = py_make_scanner(decoder)  # type: ignore[attr-defined]
-    return decoder.decode(text)
+    def scanner(depth: int) -> Any:
+        def scan_once(s: str, idx: int) -> tuple[Any, int]:
+            try:
+                char = s[idx]
+            except IndexError:
+                raise StopIteration(idx) from None
+            if char == "{":
+                located = _Located()
+                located.line = line_at(idx)
+                if depth >= _LOCATED_DEPTH:
+                    value, end = c_scan(s, idx)
+                else:
+                    value, end = JSONObject(
+                        (s, idx + 1), decoder.strict, inner, None, None, memo
+                    )
+                located.update(value)
+                return located, end
+            if char == "[":
+                return JSONArray((s, idx + 1), scan_once)
+            return c_scan(s, idx)
+
+        inner = scanner(depth + 1) if depth < _LOCATED_DEPTH else c_scan
+        return scan_once
+
+    decoder.scan_once = scanner(0)  # type: ignore[attr-defined]
+    try:
+        return decoder.decode(text)
+    finally:
+        memo.clear()
 
 
 def _text(value: Any) -> str | None:
