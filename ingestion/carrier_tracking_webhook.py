@@ -99,13 +99,45 @@ def _locate_bad_json(path: Path, source_file: str) -> FeedError:
     return FeedError(f"{source_file}: cannot be parsed as JSON lines")
 
 
+def _duckdb_type(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Struct):
+        return f"STRUCT({', '.join(f'{f.name} {_duckdb_type(f.dtype)}' for f in dtype.fields)})"
+    if isinstance(dtype, pl.List):
+        return f"{_duckdb_type(dtype.inner)}[]"
+    return "VARCHAR"
+
+
+# PAYLOAD as read_json's `columns`: the same fields, every scalar as text.
+_COLUMNS = "{" + ", ".join(f"{k}: '{_duckdb_type(v)}'" for k, v in PAYLOAD.items()) + "}"
+
+
+def _read_payloads(path: Path) -> pl.DataFrame:
+    """One row per payload line, typed as PAYLOAD, in file order (DuckDB's JSON reader: ~6x less
+    CPU than polars' read_ndjson on nested payloads)."""
+    source = "'" + str(path).replace("'", "''") + "'"
+    with duckdb.connect() as con:
+        return con.sql(
+            f"select * from read_json({source}, format = 'newline_delimited',"
+            f" columns = {_COLUMNS})"
+        ).pl()
+
+
+def _passed_over_a_line(path: Path, payloads: int) -> bool:
+    """Whether the reader returned fewer payloads than the file has non-blank lines (blank lines
+    are skipped, as polars' reader did; DuckDB's also passes over a lone `{` or `[` at the end)."""
+    data = path.read_bytes()
+    lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    return lines != payloads and sum(1 for x in data.splitlines() if x.strip()) != payloads
+
+
 def read_webhook_lines(path: Path, source_file: str) -> pl.DataFrame:
     """One text row per checkpoint, with the line of its payload."""
     try:
-        payloads = pl.read_ndjson(path, schema=PAYLOAD)
-    except pl.exceptions.PolarsError as exc:
+        payloads = _read_payloads(path)
+    except (duckdb.Error, pl.exceptions.PolarsError, UnicodeError) as exc:
         raise _locate_bad_json(path, source_file) from exc
-    if payloads["msg"].is_null().any():
+    # A line the reader passed over (a lone bracket cut short, ...) is a broken delivery too.
+    if payloads["msg"].is_null().any() or _passed_over_a_line(path, payloads.height):
         raise _locate_bad_json(path, source_file)
     to_iso2 = iso3_to_iso2()
 
