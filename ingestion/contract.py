@@ -117,20 +117,37 @@ def apply_contract(
         *[pl.col(c).cast(pl.String) for c in extra],
         pl.col("_source_line"),
     )
+    # Which rows of which column are bad, in one pass over raw and typed side by side (the
+    # common case, no error at all, then costs one more query per file, not a few per column).
+    columns = list(enumerate(contract.columns))
+    both = pl.concat(
+        [
+            raw.select(
+                *[
+                    pl.col(c.name).cast(pl.String).str.strip_chars().alias(f"t{i}")
+                    for i, c in columns
+                ],
+                "_source_line",
+            ),
+            typed.select(pl.col(c.name).is_null().alias(f"n{i}") for i, c in columns),
+        ],
+        how="horizontal",
+    )
+
+    def blank(i: int) -> pl.Expr:
+        return pl.col(f"t{i}").is_null() | (pl.col(f"t{i}") == "")
+
+    def bad(i: int, col: Column) -> pl.Expr:
+        failed_cast = pl.col(f"n{i}") & ~blank(i)
+        return failed_cast | blank(i) if col.required else failed_cast
+
+    counts = both.select(bad(i, c).sum().alias(str(i)) for i, c in columns).row(0)
     errors: list[RowError] = []
-    for col in contract.columns:
-        raw_text = raw[col.name].cast(pl.String).str.strip_chars()
-        is_blank = raw_text.is_null() | (raw_text == "")
-        failed_cast = typed[col.name].is_null() & ~is_blank
-        bad = failed_cast | (is_blank if col.required else pl.repeat(False, len(raw), eager=True))
-        if not bad.any():
+    for i, col in columns:
+        if not counts[i]:
             continue
-        for line, value, blank in zip(
-            raw["_source_line"].filter(bad),
-            raw_text.filter(bad),
-            is_blank.filter(bad),
-            strict=True,
-        ):
-            reason = "is required but empty" if blank else f"is not a valid {col.dtype}"
+        rows = both.filter(bad(i, col)).select("_source_line", f"t{i}", blank(i).alias("blank"))
+        for line, value, is_blank in rows.iter_rows():
+            reason = "is required but empty" if is_blank else f"is not a valid {col.dtype}"
             errors.append(RowError(source_file, int(line), col.name, value, reason))
     return typed, sorted(errors, key=lambda e: (e.line, e.column))
