@@ -117,8 +117,7 @@ def _read_payloads(path: Path) -> pl.DataFrame:
     source = "'" + str(path).replace("'", "''") + "'"
     with duckdb.connect() as con:
         return con.sql(
-            f"select * from read_json({source}, format = 'newline_delimited',"
-            f" columns = {_COLUMNS})"
+            f"select * from read_json({source}, format = 'newline_delimited', columns = {_COLUMNS})"
         ).pl()
 
 

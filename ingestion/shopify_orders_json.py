@@ -95,9 +95,7 @@ def load_located(text: str) -> Any:
                 if depth >= _LOCATED_DEPTH:
                     value, end = c_scan(s, idx)
                 else:
-                    value, end = JSONObject(
-                        (s, idx + 1), decoder.strict, inner, None, None, memo
-                    )
+                    value, end = JSONObject((s, idx + 1), decoder.strict, inner, None, None, memo)
                 located.update(value)
                 return located, end
             if char == "[":
