@@ -16,8 +16,9 @@ def lake_relpath(entity: str, day: str, feed: str, file_sha256: str) -> Path:
     return Path(entity) / f"delivery_date={day}" / f"{feed}-{file_sha256[:16]}.parquet"
 
 
-def write_atomic(frame: pl.DataFrame, target: Path) -> None:
-    """Write to a temporary file beside the target, fsync, then rename over it."""
+def write_atomic(frame: pl.DataFrame, target: Path, *, sync_dir: bool = True) -> None:
+    """Write to a temporary file beside the target, fsync, then rename over it; then fsync the
+    folder (`sync_dir=False`: the caller does, once for many files, before relying on them)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -29,7 +30,8 @@ def write_atomic(frame: pl.DataFrame, target: Path) -> None:
         crash_point("lake.replaced")
     finally:
         tmp.unlink(missing_ok=True)
-    fsync_dir(target.parent)
+    if sync_dir:
+        fsync_dir(target.parent)
 
 
 def sweep_tmp(root: Path, prefix: str) -> list[Path]:

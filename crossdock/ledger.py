@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,12 +74,30 @@ def connect_sqlite(path: Path) -> Iterator[sqlite3.Connection]:
 class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._con: sqlite3.Connection | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.executescript(SCHEMA)
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        if self._con is not None:
+            return nullcontext(self._con)
         return connect_sqlite(self.path)
+
+    @contextmanager
+    def session(self) -> Iterator[Ledger]:
+        """Every call inside uses one connection (an ingest run: two lookups per file would
+        otherwise open and close, and checkpoint, the WAL database hundreds of times). Holding
+        it blocks no one: transactions stay as short as without it. Not shared across threads."""
+        if self._con is not None:
+            yield self
+            return
+        with connect_sqlite(self.path) as con:
+            self._con = con
+            try:
+                yield self
+            finally:
+                self._con = None
 
     def get(self, file_sha256: str) -> LedgerEntry | None:
         with self._connect() as con:
@@ -99,24 +117,42 @@ class Ledger:
 
     def record(self, entry: LedgerEntry) -> bool:
         """Record an ingested file. Returns False if its content was already recorded."""
-        with self._connect() as con:
-            cur = con.execute(
-                "insert into ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " on conflict (file_sha256) do nothing",
-                (
-                    entry.file_sha256,
-                    entry.feed,
-                    entry.file_name,
-                    entry.source_file,
-                    entry.delivery_date,
-                    entry.rows_landed,
-                    entry.lake_path,
-                    entry.rows_delivered,
-                    entry.rows_quarantined,
-                    datetime.now(UTC).isoformat(),
-                ),
+        return self.record_many([entry]) == 1
+
+    def record_many(self, entries: list[LedgerEntry]) -> int:
+        """Record ingested files in one transaction (all or none); returns how many were new
+        (content already recorded is left as it is)."""
+        now = datetime.now(UTC).isoformat()
+        rows = [
+            (
+                e.file_sha256,
+                e.feed,
+                e.file_name,
+                e.source_file,
+                e.delivery_date,
+                e.rows_landed,
+                e.lake_path,
+                e.rows_delivered,
+                e.rows_quarantined,
+                now,
             )
-            return cur.rowcount == 1
+            for e in entries
+        ]
+        with self._connect() as con:
+            con.execute("begin immediate")
+            try:
+                before = con.total_changes
+                con.executemany(
+                    "insert into ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " on conflict (file_sha256) do nothing",
+                    rows,
+                )
+                new = con.total_changes - before
+            except BaseException:
+                con.execute("rollback")
+                raise
+            con.execute("commit")
+        return new
 
     def reject(self, file_sha256: str, feed: str, source_file: str, day: str, reason: str) -> None:
         with self._connect() as con:
