@@ -21,23 +21,30 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from crossdock.config import Settings
 from crossdock.crashpoints import crash_point
 from crossdock.dq import DqStore, suite_columns
-from crossdock.lake import lake_relpath, sweep_tmp, write_atomic
+from crossdock.lake import fsync_dir, lake_relpath, sweep_tmp, write_atomic
 from crossdock.ledger import Ledger, LedgerEntry
 from ingestion import feeds_of
 from ingestion.contract import FeedError, RowError, file_sha256
 from ingestion.feed import Feed
-from quality.gates import GateResult, validate
-from quality.suites.landing import SUITES
+
+if TYPE_CHECKING:
+    from quality.gates import GateResult
 
 log = logging.getLogger(__name__)
+LAKE_WRITERS = 4  # lake files written (compressed, fsynced) at once
+PARSERS = 2  # files parsed at once (polars and DuckDB release the GIL; JSON pages do not)
 
 MAX_QUARANTINE_SHARE = 0.05
 QUARANTINE_ENTITY = "quarantine"
@@ -124,18 +131,25 @@ class ParsedFile:
         return pl.DataFrame(records, schema=QUARANTINE_SCHEMA, orient="row")
 
 
-def parse_file(settings: Settings, ledger: Ledger, feed: Feed, path: Path) -> ParsedFile | None:
-    """Parse one delivered file, or None if its content was already ingested."""
-    source_file = path.relative_to(settings.landing).as_posix()
+def check_new(settings: Settings, ledger: Ledger, feed: Feed, path: Path) -> str | None:
+    """The sha256 of a delivered file not ingested yet, or None if its content already was.
+    Raises FeedError when another content was ingested under the same name."""
     sha = file_sha256(path)
     if ledger.get(sha) is not None:
         return None
     if same_name := ledger.find_by_name(feed.name, path.name):
         raise FeedError(
-            f"{source_file}: a file with this name was already ingested with different content "
-            f"(ingested sha256 {same_name[0].file_sha256[:12]} from {same_name[0].source_file}; "
-            f"this one {sha[:12]}); refusing to merge it silently"
+            f"{path.relative_to(settings.landing).as_posix()}: a file with this name was already"
+            f" ingested with different content (ingested sha256 {same_name[0].file_sha256[:12]}"
+            f" from {same_name[0].source_file}; this one {sha[:12]}); refusing to merge it"
+            " silently"
         )
+    return sha
+
+
+def parse_new(settings: Settings, feed: Feed, path: Path, sha: str) -> ParsedFile:
+    """Parse a delivered file against its feed's contract (no ledger access: thread-safe)."""
+    source_file = path.relative_to(settings.landing).as_posix()
     typed, errors = feed.parse(path, source_file)
     bad_lines = {e.line for e in errors}
     valid = typed.filter(~pl.col("_source_line").is_in(bad_lines)) if bad_lines else typed
@@ -152,7 +166,41 @@ def parse_file(settings: Settings, ledger: Ledger, feed: Feed, path: Path) -> Pa
     return ParsedFile(path, source_file, sha, typed.height, lines, frame, tuple(errors))
 
 
+def parse_file(settings: Settings, ledger: Ledger, feed: Feed, path: Path) -> ParsedFile | None:
+    """Parse one delivered file, or None if its content was already ingested."""
+    sha = check_new(settings, ledger, feed, path)
+    return None if sha is None else parse_new(settings, feed, path, sha)
+
+
+def _import_gates() -> None:
+    import quality.suites.landing  # noqa: F401  (imports GX, seconds)
+    from quality.gates import context
+
+    context()
+
+
+def _start_gates_import() -> threading.Thread | None:
+    """Import GX in a thread while the first files are parsed (polars and DuckDB release the
+    GIL); `_gate`'s own import waits for it. None when GX is already imported."""
+    if "quality.suites.landing" in sys.modules:
+        return None
+    import pyarrow  # noqa: F401  (both threads need it: import it here, once, first)
+
+    def run() -> None:
+        try:
+            _import_gates()
+        except BaseException:  # the caller's own import raises it again, with its traceback
+            log.debug("background import of the landing gates failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="crossdock-gates-import", daemon=True)
+    thread.start()
+    return thread
+
+
 def _gate(feed: Feed, frame: pl.DataFrame, batch: str) -> GateResult:
+    from quality.gates import validate  # imported by _audit (timed apart from the gate)
+    from quality.suites.landing import SUITES
+
     suite = SUITES[feed.entity]()
     # Only the columns the suite reads (and the lines) cross into pandas: row positions are the
     # same, and the other columns' conversion was most of the cost of a wide batch.
@@ -198,6 +246,7 @@ def _audit(
     feed: Feed, files: list[ParsedFile], day: str
 ) -> tuple[list[ParsedFile], list[GateResult], list[tuple[ParsedFile, str]]]:
     """Gate the batch; returns (files to land, gate results, rejected files with reasons)."""
+    _import_gates()  # waits for the background import, if one is running
 
     def gate_of(group: list[ParsedFile], batch: str) -> tuple[GateResult, list[ParsedFile]]:
         frame = pl.concat([p.good_rows() for p in group], how="diagonal_relaxed")
@@ -236,20 +285,18 @@ def _audit(
     return to_land, gates, rejected
 
 
-def land(
-    settings: Settings, ledger: Ledger, feed: Feed, parsed: ParsedFile, day: str
-) -> LedgerEntry:
-    """Write the lake and quarantine files, then record them: a crash in between re-lands the
-    same file names (derived from content), so nothing is lost or duplicated."""
+def _write_lake(settings: Settings, feed: Feed, parsed: ParsedFile, day: str) -> LedgerEntry:
+    """Write one file's lake and quarantine Parquet (folders fsynced by the caller); returns the
+    ledger entry that records them."""
     rel = lake_relpath(feed.entity, day, feed.name, parsed.sha256)
     good = parsed.good_rows()
-    write_atomic(good, settings.lake / rel)
+    write_atomic(good, settings.lake / rel, sync_dir=False)
     quarantined = parsed.quarantine(feed)
     if quarantined.height:
         q_rel = lake_relpath(QUARANTINE_ENTITY, day, feed.name, parsed.sha256)
-        write_atomic(quarantined, settings.lake / q_rel)
+        write_atomic(quarantined, settings.lake / q_rel, sync_dir=False)
     crash_point("ingest.landed")
-    entry = LedgerEntry(
+    return LedgerEntry(
         parsed.sha256,
         feed.name,
         parsed.path.name,
@@ -260,14 +307,58 @@ def land(
         parsed.rows_delivered,
         parsed.rows_delivered - good.height,
     )
-    ledger.record(entry)
-    crash_point("ingest.recorded")
-    return entry
+
+
+def land(
+    settings: Settings, ledger: Ledger, feed: Feed, files: list[ParsedFile], day: str
+) -> list[LedgerEntry]:
+    """Write the files' lake and quarantine Parquet (a few at once), fsync their folders, then
+    record them all in one ledger transaction. A crash before the commit leaves lake files
+    without ledger rows: the re-run lands the same file names (derived from content) with the
+    same bytes, so nothing is lost or duplicated."""
+    if not files:
+        return []
+    with ThreadPoolExecutor(min(LAKE_WRITERS, len(files)), "crossdock-lake") as pool:
+        entries = list(pool.map(lambda p: _write_lake(settings, feed, p, day), files))
+    folders = {(settings.lake / e.lake_path).parent for e in entries}
+    if any(e.rows_quarantined for e in entries):
+        folders.add(settings.lake / QUARANTINE_ENTITY / f"delivery_date={day}")
+    for folder in sorted(folders):
+        fsync_dir(folder)
+    ledger.record_many(entries)
+    for _ in entries:
+        crash_point("ingest.recorded")
+    return entries
 
 
 def ingest(settings: Settings, family: str, day: str, run_id: str = "adhoc") -> IngestReport:
-    """Ingest every file delivered for `family` on `day`; raise IngestFailed if any is rejected."""
-    ledger = Ledger(settings.ledger_path)
+    """Ingest every file delivered for `family` on `day`; raise IngestFailed if any is rejected.
+
+    Feeds are parsed one after the other (PARSERS files at a time); each feed's batch is gated in
+    a worker thread while the next feed is parsed; then the feeds land in order, each in one
+    ledger transaction. GX is imported in the background meanwhile."""
+    gx_import = _start_gates_import()
+    try:
+        with (
+            Ledger(settings.ledger_path).session() as ledger,
+            ThreadPoolExecutor(PARSERS, "crossdock-parse") as parsers,
+            ThreadPoolExecutor(1, "crossdock-gate") as gates,
+        ):
+            return _ingest(settings, ledger, parsers, gates, family, day, run_id)
+    finally:
+        if gx_import is not None:  # never return (or fork) with an import half done
+            gx_import.join()
+
+
+def _ingest(
+    settings: Settings,
+    ledger: Ledger,
+    parsers: ThreadPoolExecutor,
+    gates: ThreadPoolExecutor,
+    family: str,
+    day: str,
+    run_id: str,
+) -> IngestReport:
     dq = DqStore(settings.ledger_path)
     report = IngestReport(family, day)
 
@@ -276,31 +367,44 @@ def ingest(settings: Settings, family: str, day: str, run_id: str = "adhoc") -> 
         ledger.reject(file_sha256(path), feed.name, source, day, reason)
         report.failures.append(reason)
 
+    audits: list[tuple[Feed, Future]] = []
+    seen: set[str] = set()  # content parsed by this run (feeds land only after all are parsed)
     for feed in feeds_of(family):
         # Only this family's ingest writes this feed's lake files: its leftovers are stale.
         for stale in sweep_tmp(settings.lake, f"{feed.name}-"):
             log.warning("removed %s, left by an interrupted ingest", stale)
-        parsed: list[ParsedFile] = []
+        parsing: list[tuple[Path, Future[ParsedFile] | None]] = []
         for path in sorted(feed.day_dir(settings.landing, day).glob(feed.pattern)):
             try:
-                p = parse_file(settings, ledger, feed, path)
+                sha = check_new(settings, ledger, feed, path)
+            except FeedError as exc:
+                reject(feed, path, str(exc))
+                continue
+            job = None if sha is None else parsers.submit(parse_new, settings, feed, path, sha)
+            parsing.append((path, job))
+        parsed: list[ParsedFile] = []
+        for path, job in parsing:
+            try:
+                p = None if job is None else job.result()
             except FeedError as exc:
                 reject(feed, path, str(exc))
                 continue
             # Already in the ledger, or the same content twice in this delivery (a resend).
-            if p is None or any(p.sha256 == q.sha256 for q in parsed):
+            if p is None or p.sha256 in seen:
                 report.skipped.append(path.name)
             else:
                 parsed.append(p)
-        if not parsed:
-            continue
-        to_land, gates, rejected = _audit(feed, parsed, day)
-        report.gates += gates
-        dq.record(gates, stage="landing", run_id=run_id)
+                seen.add(p.sha256)
+        if parsed:
+            audits.append((feed, gates.submit(_audit, feed, parsed, day)))
+    for feed, audit in audits:
+        to_land, gate_results, rejected = audit.result()
+        report.gates += gate_results
+        dq.record(gate_results, stage="landing", run_id=run_id)
         crash_point("ingest.gated")
         for p, reason in rejected:
             reject(feed, p.path, reason)
-        report.landed += [land(settings, ledger, feed, p, day) for p in to_land]
+        report.landed += land(settings, ledger, feed, to_land, day)
     log.info(report.describe())
     if report.failures:
         raise IngestFailed(
