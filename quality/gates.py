@@ -10,35 +10,15 @@ its task fails and nothing is published) or "warn" (the failure is recorded and 
 
 from __future__ import annotations
 
-import importlib
-import sys
 import time
-import types
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
-
-class _Deferred(types.ModuleType):
-    """Stands in sys.modules for a module until anything reads one of its attributes; then it
-    imports the real module (which replaces it there) and hands over the attribute."""
-
-    def __getattr__(self, attr: str) -> Any:
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        return getattr(importlib.import_module(self.__name__), attr)
-
-
-# GX imports every expectation it ships when it is imported; one of them (KL divergence, with two
-# distribution-test metrics) imports scipy.stats and altair at module level, ~1 s of a ~2.5 s
-# import, for expectations crossdock's suites never use. They load on first use instead.
-for _name in ("scipy.stats", "altair"):
-    sys.modules.setdefault(_name, _Deferred(_name))
-
-import great_expectations as gx  # noqa: E402
-import pandas as pd  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.execution_engine import pandas_execution_engine  # noqa: E402
+import great_expectations as gx
+import pandas as pd
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.execution_engine import pandas_execution_engine
 
 ERROR, WARN = "error", "warn"
 SEVERITIES = (ERROR, WARN)
