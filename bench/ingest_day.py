@@ -5,7 +5,10 @@
 The same work as `crossdock ingest --start D --end D` (crossdock.steps.ingest per family: parse,
 validate, quarantine, land, ledger), run under bench.measure for wall time and peak RSS. The time
 spent in the landing gates (crossdock.ingest's `_gate`: the batch to pandas and its GX suite) is
-summed by wrapping that function in this process only; the step reports give the rows.
+summed by wrapping that function in this process only; the step reports give the rows. The gates
+run in a worker thread while the next feed is parsed, and GX is imported in the background
+meanwhile: `gate_s` is the gates' own time (the wait for that import is not in it), part of which
+overlaps parsing, so it is not a share of `ingest_s` to subtract.
 Prints one JSON line.
 """
 

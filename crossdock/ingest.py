@@ -205,8 +205,12 @@ def _gate(feed: Feed, frame: pl.DataFrame, batch: str) -> GateResult:
     # Only the columns the suite reads (and the lines) cross into pandas: row positions are the
     # same, and the other columns' conversion was most of the cost of a wide batch.
     columns = [c for c in suite_columns(suite, frame.columns) if c != "_source_line"]
+    # Int32 as Int64: GX compares only int64/float64 columns vectorised (others row by row).
+    batch_frame = frame.select(*columns, "_source_line").with_columns(
+        pl.col(pl.Int32).cast(pl.Int64)
+    )
     return validate(
-        frame.select(*columns, "_source_line").to_pandas(),
+        batch_frame.to_pandas(),
         suite,
         batch,
         line_column="_source_line",
