@@ -9,7 +9,23 @@
     landed_cost_rate_card seed (is_*_estimated). Order-level charges are allocated to the lines
     by goods-value share, rounded to cents, and the line with the largest value (then the lowest
     line number) takes the rounding remainder so that the lines add up exactly to the order.
+
+    Incremental (delete+insert by order_id: every line of a touched order is rewritten). An
+    increment recomputes the orders with, in the build's batch of files, a line (a late line of
+    an old order included), a declaration, or a tracking event of one of their shipments (a new
+    parcel, carrier or service; with every order the shipment's events ever named, should a
+    shipment move to another order). Reference data (rate card, ECB rates) are read as of the
+    build: a change to them needs a --full-refresh.
 #}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_id',
+        on_schema_change='fail',
+    )
+}}
 
 {%- set allocated = ['freight', 'duty', 'vat', 'fee'] -%}
 {%- set allocated_and_insurance = allocated + ['insurance'] -%}
@@ -17,23 +33,93 @@
     'goods_value', 'freight_amount', 'insurance_amount', 'duty_amount', 'vat_amount', 'fee_amount'
 ] -%}
 
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
+
 with
 
-order_lines as (
+all_order_lines as (
 
     select * from {{ ref('stg_marketplace__order_lines') }}
 
 ),
 
-shipments as (
+all_shipments as (
 
     select * from {{ ref('fct_shipment_journeys') }}
 
 ),
 
-order_declarations as (
+all_order_declarations as (
 
     select * from {{ ref('int_customs_declarations_aggregated_to_orders') }}
+
+),
+
+declarations as (
+
+    select * from {{ ref('stg_customs__declarations') }}
+
+),
+
+tracking_events as (
+
+    select * from {{ ref('stg_carrier__tracking_events') }}
+
+),
+
+{% if is_incremental() %}
+
+touched_orders as (
+
+    select all_order_lines.order_id
+    from all_order_lines
+    where {{ in_build_batch('all_order_lines') }}
+
+    union
+
+    select declarations.order_id
+    from declarations
+    where {{ in_build_batch('declarations') }}
+
+    union
+
+    select shipment_events.order_id
+    from tracking_events as shipment_events
+    where
+        shipment_events.tracking_number in (
+            select batch_events.tracking_number
+            from tracking_events as batch_events
+            where {{ in_build_batch('batch_events') }}
+        )
+
+),
+
+{% endif %}
+
+order_lines as (
+
+    select * from all_order_lines
+    {% if is_incremental() %}
+    where order_id in (select touched_orders.order_id from touched_orders)
+    {% endif %}
+
+),
+
+shipments as (
+
+    select * from all_shipments
+    {% if is_incremental() %}
+    where order_id in (select touched_orders.order_id from touched_orders)
+    {% endif %}
+
+),
+
+order_declarations as (
+
+    select * from all_order_declarations
+    {% if is_incremental() %}
+    where order_id in (select touched_orders.order_id from touched_orders)
+    {% endif %}
 
 ),
 

@@ -1,0 +1,208 @@
+"""Incremental marts of the order, finance, customs and core areas against their full refresh.
+
+On a copy of the session's fixture build (tests/conftest.py `fixture_build`, whose build batch
+is committed), a later delivery lands late data for old keys: a late line of an old order, a
+new order of a new seller, a new declaration for an old order, the late RELEASED event of an
+old declaration (its clearance amended), and a second parcel of an old order. The pipeline's
+batch bookkeeping (stage_build_batch / commit_build_batch) runs around dbt as in
+`crossdock build`, on these marts and their parents only. The increment must change what the
+late data changes, equal a --full-refresh of the same lake, and a second increment with
+nothing new must change nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from crossdock.config import Settings
+from crossdock.warehouse import (
+    BuildFailed,
+    commit_build_batch,
+    mart_fingerprints,
+    prepare_lake,
+    run_dbt,
+    stage_build_batch,
+)
+from tests.test_dbt_project import (
+    CLEARANCE_SCHEMA,
+    DECLARATION_SCHEMA,
+    ORDER_LINE_SCHEMA,
+    TRACKING_SCHEMA,
+    checkpoint,
+    order_line,
+    ts,
+    write_lake_file,
+)
+
+MARTS = ("fct_orders", "dim_sellers", "fct_customs_declarations", "fct_landed_costs")
+SELECT = ("--select", *(f"+{m}" for m in MARTS))
+LATE_DAY = "2024-03-09"
+
+
+def write_late_deliveries(lake: Path) -> None:
+    """Files delivered on 03-09 carrying data of earlier days (see the module docstring)."""
+    write_lake_file(
+        lake,
+        "marketplace_order_lines",
+        LATE_DAY,
+        "orders_late.csv",
+        [
+            # a third line of AMZ-1001 (ordered 03-01, its first two lines delivered 03-01)
+            order_line("AMZ-1001", 3, 4, 2.50),
+            # a new order of a new seller on another platform
+            order_line(
+                "SHP-5001",
+                1,
+                1,
+                40.0,
+                platform="shopify",
+                seller_id="S-9",
+                ordered_at=ts("2024-03-08T09:00:00"),
+            ),
+        ],
+        ORDER_LINE_SCHEMA,
+    )
+    write_lake_file(
+        lake,
+        "customs_declarations",
+        LATE_DAY,
+        "declarations_late.csv",
+        [
+            {
+                "declaration_id": "D-9",
+                "tracking_number": "1Z004",
+                "order_id": "AMZ-1002",
+                "declared_at": ts("2024-03-06T10:00:00"),
+                "broker": "acme",
+                "hs_code": "950300",
+                "goods_description": "toys",
+                "declared_value": 20.0,
+                "currency": "USD",
+                "incoterm": "DDP",
+                "origin_country": "CN",
+                "destination_country": "US",
+                "duty_amount": 2.0,
+                "vat_amount": 0.0,
+            }
+        ],
+        DECLARATION_SCHEMA,
+    )
+    write_lake_file(
+        lake,
+        "customs_clearance_events",
+        LATE_DAY,
+        "clearance_late.csv",
+        [
+            {
+                "declaration_id": "D-3",
+                "event_at": ts("2024-03-06T12:00:00"),
+                "status": "RELEASED",
+                "remarks": "",
+            }
+        ],
+        CLEARANCE_SCHEMA,
+    )
+    write_lake_file(
+        lake,
+        "carrier_tracking_events",
+        LATE_DAY,
+        "tracking_late.jsonl",
+        [checkpoint("1Z005", "AMZ-1003", "2024-03-03T02:00:00", "InTransit_002")],
+        TRACKING_SCHEMA,
+    )
+
+
+def _build(settings: Settings, *, full_refresh: bool = False) -> None:
+    """crossdock.warehouse.build's batch bookkeeping around `dbt build` of these marts."""
+    prepare_lake(settings.lake)
+    with duckdb.connect(str(settings.build_path)) as con:
+        from_scratch = stage_build_batch(settings, con, full_refresh=full_refresh)
+    args = ["build", *SELECT, "--indirect-selection", "cautious", "--fail-fast"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if not from_scratch:
+        args += ["--exclude-resource-type", "unit_test"]
+    args += ["--vars", json.dumps({"tests_on_build_batch": not from_scratch})]
+    proc = run_dbt(settings, *args)
+    if proc.returncode != 0:
+        raise BuildFailed("\n".join((proc.stdout + proc.stderr).splitlines()[-40:]))
+    with duckdb.connect(str(settings.build_path)) as con:
+        commit_build_batch(con)
+
+
+def _fingerprints(settings: Settings) -> dict[str, dict[str, object]]:
+    prints = mart_fingerprints(settings.build_path)
+    return {m: prints[m] for m in MARTS}
+
+
+def _rows(settings: Settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.build_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+LATE_SQL = {
+    "order": "select line_count, units from marts.fct_orders where order_id = 'AMZ-1001'",
+    "seller": "select orders from marts.dim_sellers where seller_id = 'S-9'",
+    "clearance": (
+        "select current_status, released_at from marts.fct_customs_declarations"
+        " where declaration_id = 'D-3'"
+    ),
+    "declared": (
+        "select declaration_count, duty_amount from marts.fct_landed_costs"
+        " where order_id = 'AMZ-1002'"
+    ),
+    "parcels": "select parcel_count from marts.fct_landed_costs where order_id = 'AMZ-1003'",
+}
+
+
+@dataclass(frozen=True)
+class Built:
+    before: dict[str, list[tuple]]
+    after: dict[str, list[tuple]]
+    incremental: dict[str, dict[str, object]]
+    incremental_again: dict[str, dict[str, object]]
+    full_refresh: dict[str, dict[str, object]]
+
+
+@pytest.fixture(scope="module")
+def built(fixture_build: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    settings = Settings(home=tmp_path_factory.mktemp("increments"))
+    shutil.copytree(fixture_build.lake, settings.lake)
+    settings.build_dir.mkdir(parents=True)
+    shutil.copyfile(fixture_build.build_path, settings.build_path)
+    before = {k: _rows(settings, sql) for k, sql in LATE_SQL.items()}
+
+    write_late_deliveries(settings.lake)
+    _build(settings)
+    after = {k: _rows(settings, sql) for k, sql in LATE_SQL.items()}
+    incremental = _fingerprints(settings)
+    _build(settings)  # nothing new
+    incremental_again = _fingerprints(settings)
+    _build(settings, full_refresh=True)
+    yield Built(before, after, incremental, incremental_again, _fingerprints(settings))
+
+
+def test_the_increment_picks_up_late_data_of_old_keys(built: Built):
+    assert built.before["order"] == [(2, 3)] and built.after["order"] == [(3, 7)]
+    assert built.before["seller"] == [] and built.after["seller"] == [(1,)]
+    assert built.before["clearance"] == [("LODGED", None)]
+    assert built.after["clearance"] == [("RELEASED", ts("2024-03-06T12:00:00"))]
+    assert {r[0] for r in built.before["declared"]} == {0}
+    assert {r[0] for r in built.after["declared"]} == {1}
+    assert {r[0] for r in built.before["parcels"]} == {1}
+    assert {r[0] for r in built.after["parcels"]} == {2}
+
+
+def test_incremental_build_equals_full_refresh(built: Built):
+    assert built.incremental == built.full_refresh
+
+
+def test_incremental_build_without_new_data_changes_nothing(built: Built):
+    assert built.incremental_again == built.incremental
