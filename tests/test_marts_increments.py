@@ -41,9 +41,16 @@ from tests.test_dbt_project import (
     write_lake_file,
 )
 
-MARTS = ("fct_orders", "dim_sellers", "fct_customs_declarations", "fct_landed_costs")
+MARTS = (
+    "fct_orders",
+    "dim_sellers",
+    "dim_products",
+    "fct_customs_declarations",
+    "fct_landed_costs",
+)
 SELECT = ("--select", *(f"+{m}" for m in MARTS))
 LATE_DAY = "2024-03-09"
+LATER = ts("2024-03-08T09:00:00")
 
 
 def write_late_deliveries(lake: Path) -> None:
@@ -65,6 +72,29 @@ def write_late_deliveries(lake: Path) -> None:
                 platform="shopify",
                 seller_id="S-9",
                 ordered_at=ts("2024-03-08T09:00:00"),
+            ),
+            # dim_products: SKU-AMZ-1001-1 (toys / 950300, last ordered 03-01) reclassified
+            # after its history (a new version), SKU-AMZ-1001-2 sold again unchanged (its
+            # version grows), SKU-AMZ-1002-1 sold as games before its first line (a late line
+            # within its history: the SKU is recomputed, two versions)
+            order_line(
+                "AMZ-6001",
+                1,
+                1,
+                9.0,
+                sku="SKU-AMZ-1001-1",
+                hs_code="950490",
+                ordered_at=ts("2024-03-08T09:00:00"),
+            ),
+            order_line("AMZ-6002", 1, 1, 9.0, sku="SKU-AMZ-1001-2", ordered_at=LATER),
+            order_line(
+                "AMZ-6003",
+                1,
+                1,
+                9.0,
+                sku="SKU-AMZ-1002-1",
+                product_category="games",
+                ordered_at=ts("2024-02-20T09:00:00"),
             ),
         ],
         ORDER_LINE_SCHEMA,
@@ -159,6 +189,11 @@ LATE_SQL = {
         " where order_id = 'AMZ-1002'"
     ),
     "parcels": "select parcel_count from marts.fct_landed_costs where order_id = 'AMZ-1003'",
+    "products": (
+        "select sku, version_number, product_category, hs_code, valid_from, valid_to, order_lines"
+        " from marts.dim_products where sku in ('SKU-AMZ-1001-1', 'SKU-AMZ-1001-2',"
+        " 'SKU-AMZ-1002-1') order by 1, 2"
+    ),
 }
 
 
@@ -198,6 +233,14 @@ def test_the_increment_picks_up_late_data_of_old_keys(built: Built):
     assert {r[0] for r in built.after["declared"]} == {1}
     assert {r[0] for r in built.before["parcels"]} == {1}
     assert {r[0] for r in built.after["parcels"]} == {2}
+    first = ts("2024-03-01T10:00:00")
+    assert built.after["products"] == [
+        ("SKU-AMZ-1001-1", 1, "toys", "950300", first, LATER, 1),
+        ("SKU-AMZ-1001-1", 2, "toys", "950490", LATER, None, 1),
+        ("SKU-AMZ-1001-2", 1, "toys", "950300", first, None, 2),
+        ("SKU-AMZ-1002-1", 1, "games", "950300", ts("2024-02-20T09:00:00"), first, 1),
+        ("SKU-AMZ-1002-1", 2, "toys", "950300", first, None, 1),
+    ]
 
 
 def test_incremental_build_equals_full_refresh(built: Built):

@@ -5,7 +5,8 @@
     seller with domestic orders only.
 
     Incremental (delete+insert by seller_key): an increment recomputes, from every order, the
-    sellers x platforms with a line in the build's batch of files.
+    sellers x platforms with a line in the build's batch of files (seller_id and platform are
+    required by the feed contract: never null).
 #}
 
 {{
@@ -54,8 +55,8 @@ orders as (
     {% if is_incremental() %}
     inner join touched_sellers
         on
-            all_orders.seller_id is not distinct from touched_sellers.seller_id
-            and all_orders.platform is not distinct from touched_sellers.platform
+            all_orders.seller_id = touched_sellers.seller_id
+            and all_orders.platform = touched_sellers.platform
     {% endif %}
 
 ),
