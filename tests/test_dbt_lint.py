@@ -226,6 +226,8 @@ BOOKKEEPING_MODELS = {"stg_crossdock__build_batch_files"}
 BATCH_KEY_READS = {
     ("stg_customs__declarations", "fct_landed_costs"),
     ("stg_customs__clearance_events", "fct_customs_declarations"),
+    ("stg_marketplace__order_lines", "fct_demand_daily"),
+    ("stg_marketplace__order_lines", "fct_inventory_daily"),
 }
 
 

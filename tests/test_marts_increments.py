@@ -30,12 +30,14 @@ from crossdock.warehouse import (
     run_dbt,
     stage_build_batch,
 )
+from ingestion import inventory_report_csv
 from tests.test_dbt_project import (
     CLEARANCE_SCHEMA,
     DECLARATION_SCHEMA,
     ORDER_LINE_SCHEMA,
     TRACKING_SCHEMA,
     checkpoint,
+    d,
     order_line,
     ts,
     write_lake_file,
@@ -47,10 +49,44 @@ MARTS = (
     "dim_products",
     "fct_customs_declarations",
     "fct_landed_costs",
+    "fct_demand_daily",
+    "fct_demand_weekly",
+    "fct_inventory_daily",
 )
 SELECT = ("--select", *(f"+{m}" for m in MARTS))
 LATE_DAY = "2024-03-09"
 LATER = ts("2024-03-08T09:00:00")
+
+
+DOMESTIC = {"ship_from_country": "US", "ship_to_country": "US", "sku": "SKU-WH-9"}
+
+
+def _snapshot(day: str, on_hand: int) -> dict:
+    return {
+        "snapshot_date": d(day),
+        "warehouse_id": "WH-US-01",
+        "warehouse_country": "US",
+        "sku": "SKU-WH-9",
+        "on_hand": on_hand,
+        "reserved": 0,
+        "inbound": 0,
+        "unsellable": None,
+    }
+
+
+def write_warehouse_stock(lake: Path) -> None:
+    """Before the late data: WH-US-01 reports SKU-WH-9 on 03-01..03-04 (10, 8, 0, 5 on hand),
+    with domestic US sales of 2 units on 03-01 and 3 on 03-03 (a stockout day)."""
+    schema = inventory_report_csv.CONTRACT.polars_schema()
+    snapshots = [_snapshot(f"2024-03-0{i}", n) for i, n in enumerate([10, 8, 0, 5], start=1)]
+    write_lake_file(lake, "inventory_snapshots", "2024-03-04", "inv.csv", snapshots, schema)
+    lines = [
+        order_line("SHP-9001", 1, 2, 5.0, ordered_at=ts("2024-03-01T08:00:00"), **DOMESTIC),
+        order_line("SHP-9003", 1, 3, 5.0, ordered_at=ts("2024-03-03T08:00:00"), **DOMESTIC),
+    ]
+    write_lake_file(
+        lake, "marketplace_order_lines", "2024-03-04", "wh.csv", lines, ORDER_LINE_SCHEMA
+    )
 
 
 def write_late_deliveries(lake: Path) -> None:
@@ -98,6 +134,23 @@ def write_late_deliveries(lake: Path) -> None:
             ),
         ],
         ORDER_LINE_SCHEMA,
+    )
+    # a late warehouse sale of 03-02 and the 03-02 report resent (0 on hand: a stockout)
+    write_lake_file(
+        lake,
+        "marketplace_order_lines",
+        LATE_DAY,
+        "wh_late.csv",
+        [order_line("SHP-9002", 1, 4, 5.0, ordered_at=ts("2024-03-02T08:00:00"), **DOMESTIC)],
+        ORDER_LINE_SCHEMA,
+    )
+    write_lake_file(
+        lake,
+        "inventory_snapshots",
+        LATE_DAY,
+        "inv_resent.csv",
+        [_snapshot("2024-03-02", 0)],
+        inventory_report_csv.CONTRACT.polars_schema(),
     )
     write_lake_file(
         lake,
@@ -189,6 +242,14 @@ LATE_SQL = {
         " where order_id = 'AMZ-1002'"
     ),
     "parcels": "select parcel_count from marts.fct_landed_costs where order_id = 'AMZ-1003'",
+    "stock": (
+        "select snapshot_date, on_hand, units_sold, units_sold_28d, is_stockout"
+        " from marts.fct_inventory_daily where sku = 'SKU-WH-9' order by 1"
+    ),
+    "demand": (
+        "select order_date, units, is_stockout from marts.fct_demand_daily"
+        " where sku = 'SKU-WH-9' order by 1"
+    ),
     "products": (
         "select sku, version_number, product_category, hs_code, valid_from, valid_to, order_lines"
         " from marts.dim_products where sku in ('SKU-AMZ-1001-1', 'SKU-AMZ-1001-2',"
@@ -212,6 +273,8 @@ def built(fixture_build: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
     shutil.copytree(fixture_build.lake, settings.lake)
     settings.build_dir.mkdir(parents=True)
     shutil.copyfile(fixture_build.build_path, settings.build_path)
+    write_warehouse_stock(settings.lake)
+    _build(settings)  # a first report of the optional stock feed, as an increment
     before = {k: _rows(settings, sql) for k, sql in LATE_SQL.items()}
 
     write_late_deliveries(settings.lake)
@@ -233,6 +296,22 @@ def test_the_increment_picks_up_late_data_of_old_keys(built: Built):
     assert {r[0] for r in built.after["declared"]} == {1}
     assert {r[0] for r in built.before["parcels"]} == {1}
     assert {r[0] for r in built.after["parcels"]} == {2}
+    # 03-02: 4 units sold, none on hand; 03-03 and 03-04's 28-day windows include them
+    day = [d(f"2024-03-0{i}") for i in range(1, 5)]
+    assert built.before["stock"] == [
+        (day[0], 10, 2, 2, False),
+        (day[1], 8, 0, 2, False),
+        (day[2], 0, 3, 5, True),
+        (day[3], 5, 0, 5, False),
+    ]
+    assert built.after["stock"] == [
+        (day[0], 10, 2, 2, False),
+        (day[1], 0, 4, 6, True),
+        (day[2], 0, 3, 9, True),
+        (day[3], 5, 0, 9, False),
+    ]
+    assert [r[:2] for r in built.after["demand"]][:3] == [(day[0], 2), (day[1], 4), (day[2], 3)]
+    assert built.after["demand"][1][2] is True and built.before["demand"][1][2] is False
     first = ts("2024-03-01T10:00:00")
     assert built.after["products"] == [
         ("SKU-AMZ-1001-1", 1, "toys", "950300", first, LATER, 1),
