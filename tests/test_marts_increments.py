@@ -52,6 +52,8 @@ MARTS = (
     "fct_demand_daily",
     "fct_demand_weekly",
     "fct_inventory_daily",
+    "fct_forecast_accuracy",
+    "fct_forecast_accuracy_weekly",
 )
 SELECT = ("--select", *(f"+{m}" for m in MARTS))
 LATE_DAY = "2024-03-09"
@@ -202,6 +204,21 @@ def write_late_deliveries(lake: Path) -> None:
     )
 
 
+def write_forecast_run(settings: Settings, run_id: str, cutoff: str, days: int) -> None:
+    """A refresh of series SKU-WH-9|US (one model, 3 units a day), as the refresh appends it."""
+    rows = [
+        (run_id, cutoff, "SKU-WH-9|US", "SKU-WH-9", "US", h, "AutoETS", True, 3.0, 2, 4, 1, 5)
+        for h in range(1, days + 1)
+    ]
+    with duckdb.connect(str(settings.build_path)) as con:
+        con.executemany(
+            "insert into forecasts.forecasts values"
+            " (?, cast(? as date), ?, ?, ?, cast(? as date) + ?::integer, ?::integer, ?, ?, ?,"
+            " ?, ?, ?, ?)",
+            [(*r[:5], r[1], r[5], *r[5:]) for r in rows],
+        )
+
+
 def _build(settings: Settings, *, full_refresh: bool = False) -> None:
     """crossdock.warehouse.build's batch bookkeeping around `dbt build` of these marts."""
     prepare_lake(settings.lake)
@@ -250,6 +267,10 @@ LATE_SQL = {
         "select order_date, units, is_stockout from marts.fct_demand_daily"
         " where sku = 'SKU-WH-9' order by 1"
     ),
+    "accuracy": (
+        "select forecast_run_id, target_date, actual_units from marts.fct_forecast_accuracy"
+        " where series_id = 'SKU-WH-9|US' order by 1, 2"
+    ),
     "products": (
         "select sku, version_number, product_category, hs_code, valid_from, valid_to, order_lines"
         " from marts.dim_products where sku in ('SKU-AMZ-1001-1', 'SKU-AMZ-1001-2',"
@@ -274,7 +295,10 @@ def built(fixture_build: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
     settings.build_dir.mkdir(parents=True)
     shutil.copyfile(fixture_build.build_path, settings.build_path)
     write_warehouse_stock(settings.lake)
+    write_forecast_run(settings, "run-1", "2024-03-01", 7)
     _build(settings)  # a first report of the optional stock feed, as an increment
+    # a refresh replayed for an earlier cutoff, written after that build
+    write_forecast_run(settings, "run-0", "2024-02-29", 3)
     before = {k: _rows(settings, sql) for k, sql in LATE_SQL.items()}
 
     write_late_deliveries(settings.lake)
@@ -312,6 +336,19 @@ def test_the_increment_picks_up_late_data_of_old_keys(built: Built):
     ]
     assert [r[:2] for r in built.after["demand"]][:3] == [(day[0], 2), (day[1], 4), (day[2], 3)]
     assert built.after["demand"][1][2] is True and built.before["demand"][1][2] is False
+    # run-1 scored up to the clock (03-03 before, 03-08 after); run-0, written later, scored too
+    assert built.before["accuracy"] == [("run-1", day[1], 0), ("run-1", day[2], 3)]
+    assert [r for r in built.after["accuracy"] if r[0] == "run-0"] == [
+        ("run-0", day[0], 2),
+        ("run-0", day[1], 4),
+        ("run-0", day[2], 3),
+    ]
+    assert [r[1:] for r in built.after["accuracy"] if r[0] == "run-1"][:3] == [
+        (day[1], 4),
+        (day[2], 3),
+        (day[3], 0),
+    ]
+    assert len(built.after["accuracy"]) == 3 + 7
     first = ts("2024-03-01T10:00:00")
     assert built.after["products"] == [
         ("SKU-AMZ-1001-1", 1, "toys", "950300", first, LATER, 1),
