@@ -4,6 +4,8 @@
     delivery_date test lets DuckDB skip the lake's other partitions before comparing sha256s.
     `qualifier`: the table alias of the lake relation, if the query reads more than one.
     A model calling it needs `-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}`.
+    A lake import CTE read twice (once for the batch's keys, once for every row of those keys)
+    is declared `as not materialized`: DuckDB would otherwise materialize the whole lake.
 #}
 {% macro in_build_batch(qualifier=none) -%}
     {%- set prefix = qualifier ~ '.' if qualifier else '' -%}

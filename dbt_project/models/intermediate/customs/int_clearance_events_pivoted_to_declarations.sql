@@ -20,7 +20,7 @@
 
 with
 
-all_clearance_events as (
+all_clearance_events as not materialized (
 
     select * from {{ ref('stg_customs__clearance_events') }}
 

@@ -21,7 +21,7 @@
 
 with
 
-all_declarations as (
+all_declarations as not materialized (
 
     select * from {{ ref('stg_customs__declarations') }}
 

@@ -24,7 +24,7 @@
 
 with
 
-order_lines as (
+order_lines as not materialized (
 
     select * from {{ ref('stg_marketplace__order_lines') }}
 
@@ -36,7 +36,7 @@ daily_rates as (
 
 ),
 
-placed_lines as (
+placed_lines as not materialized (
 
     select
 

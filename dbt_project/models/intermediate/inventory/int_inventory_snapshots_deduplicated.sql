@@ -21,7 +21,7 @@
 
 with
 
-all_inventory_snapshots as (
+all_inventory_snapshots as not materialized (
 
     select * from {{ ref('stg_marketplace__inventory_snapshots') }}
 

@@ -22,13 +22,13 @@
 
 with
 
-order_lines as (
+order_lines as not materialized (
 
     select * from {{ ref('stg_marketplace__order_lines') }}
 
 ),
 
-warehouse_lines as (
+warehouse_lines as not materialized (
 
     select
 

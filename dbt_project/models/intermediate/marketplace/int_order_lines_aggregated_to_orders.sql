@@ -21,7 +21,7 @@
 
 with
 
-order_lines as (
+order_lines as not materialized (
 
     select * from {{ ref('stg_marketplace__order_lines') }}
 

@@ -22,13 +22,13 @@
 
 with
 
-order_lines as (
+order_lines as not materialized (
 
     select * from {{ ref('stg_marketplace__order_lines') }}
 
 ),
 
-placed_lines as (
+placed_lines as not materialized (
 
     select
 

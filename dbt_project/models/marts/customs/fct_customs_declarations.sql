@@ -28,13 +28,13 @@
 
 with
 
-all_declarations as (
+all_declarations as not materialized (
 
     select * from {{ ref('stg_customs__declarations') }}
 
 ),
 
-clearance_events as (
+clearance_events as not materialized (
 
     select * from {{ ref('stg_customs__clearance_events') }}
 

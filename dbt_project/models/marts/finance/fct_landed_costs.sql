@@ -12,9 +12,9 @@
 
     Incremental (delete+insert by order_id: every line of a touched order is rewritten). An
     increment recomputes the orders with, in the build's batch of files, a line (a late line of
-    an old order included), a declaration, or a tracking event of one of their shipments (a new
-    parcel, carrier or service; with every order the shipment's events ever named, should a
-    shipment move to another order). Reference data (rate card, ECB rates) are read as of the
+    an old order included), a declaration, or a tracking event that can change their parcels:
+    of a new shipment, or of one whose events do not all name the same order, carrier and
+    service (then every order its events name). Reference data (rate card, ECB rates) are read as of the
     build: a change to them needs a --full-refresh.
 #}
 
@@ -37,7 +37,7 @@
 
 with
 
-all_order_lines as (
+all_order_lines as not materialized (
 
     select * from {{ ref('stg_marketplace__order_lines') }}
 
@@ -55,19 +55,61 @@ all_order_declarations as (
 
 ),
 
-declarations as (
+declarations as not materialized (
 
     select * from {{ ref('stg_customs__declarations') }}
 
 ),
 
-tracking_events as (
+tracking_events as not materialized (
 
     select * from {{ ref('stg_carrier__tracking_events') }}
 
 ),
 
 {% if is_incremental() %}
+
+{# A shipment's order, carrier and service are those of its latest event. Unless every event of
+   a shipment in the batch carries the same (order, carrier, service) as all its earlier ones,
+   its parcel may have moved or changed: the orders all its events name are touched. #}
+batch_shipment_events as (
+
+    select
+
+        shipment_events.tracking_number,
+        shipment_events.order_id,
+        {{ in_build_batch('shipment_events') }} as is_in_batch,
+        {{ generate_surrogate_key(['shipment_events.order_id', 'shipment_events.carrier', 'shipment_events.service']) }}
+            as parcel_attributes_hash
+
+    from tracking_events as shipment_events
+
+    where
+        shipment_events.tracking_number in (
+            select batch_events.tracking_number
+            from tracking_events as batch_events
+            where {{ in_build_batch('batch_events') }}
+        )
+
+),
+
+changed_shipments as (
+
+    select tracking_number
+    from batch_shipment_events
+    group by 1
+    having count(distinct parcel_attributes_hash) > 1 or bool_and(is_in_batch)
+
+),
+
+changed_parcels as (
+
+    select distinct batch_shipment_events.order_id
+    from batch_shipment_events
+    inner join changed_shipments
+        on batch_shipment_events.tracking_number = changed_shipments.tracking_number
+
+),
 
 touched_orders as (
 
@@ -83,14 +125,8 @@ touched_orders as (
 
     union
 
-    select shipment_events.order_id
-    from tracking_events as shipment_events
-    where
-        shipment_events.tracking_number in (
-            select batch_events.tracking_number
-            from tracking_events as batch_events
-            where {{ in_build_batch('batch_events') }}
-        )
+    select changed_parcels.order_id
+    from changed_parcels
 
 ),
 

@@ -130,28 +130,40 @@ touched_pairs as (
 
 ),
 
+{% else %}
+
+touched_pairs as (
+
+    select
+
+        warehouse_id,
+        sku,
+        first_snapshot_date as recompute_from
+
+    from all_warehouse_skus
+
+),
+
 {% endif %}
 
-{# the pairs to compute, and the first day of their rows to write #}
+{# the pairs to compute, the first day of their rows to write, and of their spine (27 days before) #}
 warehouse_skus as (
 
     select
 
         all_warehouse_skus.*,
-        {% if is_incremental() %}
-        touched_pairs.recompute_from
-        {% else %}
-        all_warehouse_skus.first_snapshot_date as recompute_from
-        {% endif %}
+        touched_pairs.recompute_from,
+        greatest(
+            all_warehouse_skus.first_snapshot_date,
+            {{ dbt.cast(dbt.dateadd('day', -(trailing_days - 1), 'touched_pairs.recompute_from'), 'date') }}
+        ) as spine_start_date
 
     from all_warehouse_skus
 
-    {% if is_incremental() %}
     inner join touched_pairs
         on
             all_warehouse_skus.warehouse_id = touched_pairs.warehouse_id
             and all_warehouse_skus.sku = touched_pairs.sku
-    {% endif %}
 
 ),
 
@@ -169,11 +181,7 @@ spine as (
     from warehouse_skus
 
     inner join dates
-        on
-            dates.date_day between greatest(
-                warehouse_skus.first_snapshot_date,
-                {{ dbt.cast(dbt.dateadd('day', -(trailing_days - 1), 'warehouse_skus.recompute_from'), 'date') }}
-            ) and warehouse_skus.last_snapshot_date
+        on dates.date_day between warehouse_skus.spine_start_date and warehouse_skus.last_snapshot_date
 
 ),
 
