@@ -162,6 +162,24 @@ uncovered_ranges as (
 
 ),
 
+nonempty_ranges as (
+
+    select * from uncovered_ranges
+    where range_start <= range_end
+
+),
+
+{# only the days the ranges span: a range join of every series with the whole calendar is slow #}
+range_dates as (
+
+    select dates.date_day
+    from dates
+    where
+        dates.date_day >= (select min(nonempty_ranges.range_start) as range_start from nonempty_ranges)
+        and dates.date_day <= (select max(nonempty_ranges.range_end) as range_end from nonempty_ranges)
+
+),
+
 touched_rows as (
 
     select
@@ -199,15 +217,15 @@ touched_rows as (
 
     select
 
-        dates.date_day,
-        uncovered_ranges.sku,
-        uncovered_ranges.destination_country,
-        uncovered_ranges.platform
+        range_dates.date_day,
+        nonempty_ranges.sku,
+        nonempty_ranges.destination_country,
+        nonempty_ranges.platform
 
-    from uncovered_ranges
+    from nonempty_ranges
 
-    inner join dates
-        on dates.date_day between uncovered_ranges.range_start and uncovered_ranges.range_end
+    inner join range_dates
+        on range_dates.date_day between nonempty_ranges.range_start and nonempty_ranges.range_end
 
 ),
 
