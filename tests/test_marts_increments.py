@@ -12,7 +12,6 @@ nothing new must change nothing.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import pytest
 
 from crossdock.config import Settings
 from crossdock.warehouse import (
+    BUILD_VARS,
     BuildFailed,
     commit_build_batch,
     mart_fingerprints,
@@ -224,12 +224,11 @@ def _build(settings: Settings, *, full_refresh: bool = False) -> None:
     prepare_lake(settings.lake)
     with duckdb.connect(str(settings.build_path)) as con:
         from_scratch = stage_build_batch(settings, con, full_refresh=full_refresh)
-    args = ["build", *SELECT, "--indirect-selection", "cautious", "--fail-fast"]
+    args = ["build", *SELECT, "--indirect-selection", "cautious", "--fail-fast", *BUILD_VARS]
     if full_refresh:
         args.append("--full-refresh")
     if not from_scratch:
         args += ["--exclude-resource-type", "unit_test"]
-    args += ["--vars", json.dumps({"tests_on_build_batch": not from_scratch})]
     proc = run_dbt(settings, *args)
     if proc.returncode != 0:
         raise BuildFailed("\n".join((proc.stdout + proc.stderr).splitlines()[-40:]))
