@@ -28,7 +28,7 @@ import duckdb
 import pytest
 
 from crossdock.config import Settings
-from crossdock.warehouse import prepare_lake, run_dbt
+from crossdock.warehouse import commit_build_batch, prepare_lake, run_dbt, stage_build_batch
 from ingestion import inventory_report_csv
 from quality.gates import validate
 from quality.suites.marts import SUITES
@@ -240,9 +240,14 @@ def built(fixture_build: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
     shutil.copyfile(fixture_build.build_path, settings.build_path)
     write_demand_and_stock(settings.lake)
     prepare_lake(settings.lake)
+    with duckdb.connect(str(settings.build_path)) as con:
+        # the added files are this build's batch, as `crossdock build` stages them
+        stage_build_batch(settings, con, full_refresh=False)
     # Rebuild what reads the added lake files, then the planning models, forecast tables empty
     # (the session's full build ran the tests; the unit tests run in every full build).
     dbt(settings, "run", "--select", "+fct_inventory_daily", "tag:forecast")
+    with duckdb.connect(str(settings.build_path)) as con:
+        commit_build_batch(con)
     with duckdb.connect(str(settings.build_path), read_only=True) as con:
         before = {m: rows(con, f"select * from marts.{m} order by all") for m in MARTS}
     insert_forecasts(settings.build_path, forecast_rows())

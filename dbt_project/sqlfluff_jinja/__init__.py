@@ -53,3 +53,11 @@ def deduplicate_tracking_events(relation: str) -> str:
         f" count(*) over (partition by event_id) as times_delivered from {relation}) as ranked"
         " where ranked.delivery_rank = 1"
     )
+
+
+def in_build_batch(qualifier: str | None = None) -> str:
+    prefix = f"{qualifier}." if qualifier else ""
+    return (
+        f"({prefix}delivery_date in (select batch_files.delivery_date from batch_files)"
+        f" and {prefix}_file_sha256 in (select batch_files.file_sha256 from batch_files))"
+    )

@@ -1,14 +1,43 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='declaration_id',
+        on_schema_change='fail',
+    )
+}}
+
 {#
     One row per declaration that has clearance events: the first time each status was reached
     and the latest status. Two events at the same instant are ordered by the status
     progression LODGED < HELD < INSPECTED < RELEASED.
+
+    Incremental (delete+insert by declaration_id): an increment recomputes, from every event in
+    the lake, the declarations with an event in the build's batch of files.
 #}
+
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
 
 with
 
-clearance_events as (
+all_clearance_events as not materialized (
 
     select * from {{ ref('stg_customs__clearance_events') }}
+
+),
+
+clearance_events as (
+
+    select *
+    from all_clearance_events
+    {% if is_incremental() %}
+    where
+        declaration_id in (
+            select batch_events.declaration_id
+            from all_clearance_events as batch_events
+            where {{ in_build_batch('batch_events') }}
+        )
+    {% endif %}
 
 ),
 

@@ -4,11 +4,27 @@
     price in the order's currency, converted to EUR line by line at the ECB rate of the order
     day (forward-filled over days without a fixing) before it is summed, because one series
     mixes currencies only if a platform does, and the sum must be in one currency.
+
+    Incremental (delete+insert by demand_day_id): an increment recomputes, from every placed
+    line in the lake, the order days x SKU x destination x platform of the placed lines in the
+    build's batch of files (a late line of an old day included). ECB rates are read as of the
+    build: a change to them needs a --full-refresh.
 #}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='demand_day_id',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
 
 with
 
-order_lines as (
+order_lines as not materialized (
 
     select * from {{ ref('stg_marketplace__order_lines') }}
 
@@ -20,7 +36,7 @@ daily_rates as (
 
 ),
 
-placed_lines as (
+placed_lines as not materialized (
 
     select
 
@@ -31,11 +47,44 @@ placed_lines as (
         currency,
         {{ dbt.cast('ordered_at', 'date') }} as order_date,
         quantity,
-        quantity * unit_price as line_value
+        quantity * unit_price as line_value,
+        delivery_date,
+        _file_sha256
 
     from order_lines
 
     where order_status = 'placed'
+
+),
+
+{% if is_incremental() %}
+
+touched_days as (
+
+    select distinct
+        order_date,
+        sku,
+        destination_country,
+        platform
+    from placed_lines
+    where {{ in_build_batch() }}
+
+),
+
+{% endif %}
+
+lines_to_aggregate as (
+
+    select placed_lines.*
+    from placed_lines
+    {% if is_incremental() %}
+    inner join touched_days
+        on
+            placed_lines.order_date = touched_days.order_date
+            and placed_lines.sku = touched_days.sku
+            and placed_lines.destination_country = touched_days.destination_country
+            and placed_lines.platform = touched_days.platform
+    {% endif %}
 
 ),
 
@@ -54,7 +103,7 @@ converted as (
             'daily_rates.per_eur', '1.0'
         ) }} as line_value_eur
 
-    from placed_lines
+    from lines_to_aggregate as placed_lines
 
     left join daily_rates
         on

@@ -2,13 +2,57 @@
     One row per (snapshot_date, warehouse_id, sku). A warehouse may resend a day's report; the
     row of the latest delivery wins (ties: the later file by sha256, then the later line), so the
     result does not depend on the order files were read in.
+
+    Incremental (delete+insert by inventory_snapshot_id): an increment re-ranks, over every
+    copy in the lake, the snapshot keys with a copy in the build's batch of files (a resent or
+    late report included).
 #}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='inventory_snapshot_id',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
 
 with
 
-inventory_snapshots as (
+all_inventory_snapshots as not materialized (
 
     select * from {{ ref('stg_marketplace__inventory_snapshots') }}
+
+),
+
+{% if is_incremental() %}
+
+touched_keys as (
+
+    select distinct
+        snapshot_date,
+        warehouse_id,
+        sku
+    from all_inventory_snapshots
+    where {{ in_build_batch() }}
+
+),
+
+{% endif %}
+
+inventory_snapshots as (
+
+    select all_inventory_snapshots.*
+    from all_inventory_snapshots
+    {% if is_incremental() %}
+    inner join touched_keys
+        on
+            all_inventory_snapshots.snapshot_date = touched_keys.snapshot_date
+            and all_inventory_snapshots.warehouse_id = touched_keys.warehouse_id
+            and all_inventory_snapshots.sku = touched_keys.sku
+    {% endif %}
 
 ),
 

@@ -3,13 +3,61 @@
     country its cross-border orders leave from most often (ties: the alphabetically first);
     domestic orders leave from overseas warehouses in the buyer's country instead. Null for a
     seller with domestic orders only.
+
+    Incremental (delete+insert by seller_key): an increment recomputes, from every order, the
+    sellers x platforms with a line in the build's batch of files (seller_id and platform are
+    required by the feed contract: never null).
 #}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='seller_key',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
 
 with
 
-orders as (
+all_orders as (
 
     select * from {{ ref('int_order_lines_aggregated_to_orders') }}
+
+),
+
+order_lines as (
+
+    select * from {{ ref('stg_marketplace__order_lines') }}
+
+),
+
+{% if is_incremental() %}
+
+touched_sellers as (
+
+    select distinct
+        seller_id,
+        platform
+    from order_lines
+    where {{ in_build_batch() }}
+
+),
+
+{% endif %}
+
+orders as (
+
+    select all_orders.*
+    from all_orders
+    {% if is_incremental() %}
+    inner join touched_sellers
+        on
+            all_orders.seller_id = touched_sellers.seller_id
+            and all_orders.platform = touched_sellers.platform
+    {% endif %}
 
 ),
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='declaration_id',
+        on_schema_change='fail',
+    )
+}}
+
 {#
     One row per import declaration with its clearance milestones, its values in EUR and USD and
     its de minimis eligibility on the declaration day.
@@ -8,19 +17,60 @@
     the declaration day, a row for the declaration's origin country taking precedence over a row
     for every origin; the declared value, converted to the threshold currency, is eligible when
     it does not exceed the threshold (inclusive).
+
+    Incremental (delete+insert by declaration_id): an increment recomputes the declarations
+    delivered in the build's batch of files and those with a clearance event in it (a late
+    HELD or RELEASED of an old declaration). Reference data (countries, thresholds, ECB rates)
+    are read as of the build: a change to them needs a --full-refresh.
 #}
+
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
 
 with
 
-declarations as (
+all_declarations as not materialized (
 
     select * from {{ ref('stg_customs__declarations') }}
+
+),
+
+clearance_events as not materialized (
+
+    select * from {{ ref('stg_customs__clearance_events') }}
 
 ),
 
 clearances as (
 
     select * from {{ ref('int_clearance_events_pivoted_to_declarations') }}
+
+),
+
+{% if is_incremental() %}
+
+touched_declarations as (
+
+    select all_declarations.declaration_id
+    from all_declarations
+    where {{ in_build_batch('all_declarations') }}
+
+    union
+
+    select clearance_events.declaration_id
+    from clearance_events
+    where {{ in_build_batch('clearance_events') }}
+
+),
+
+{% endif %}
+
+declarations as (
+
+    select *
+    from all_declarations
+    {% if is_incremental() %}
+    where declaration_id in (select touched_declarations.declaration_id from touched_declarations)
+    {% endif %}
 
 ),
 

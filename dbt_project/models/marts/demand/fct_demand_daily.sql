@@ -6,7 +6,28 @@
 
     is_stockout is null when no warehouse of the destination country reported the SKU that day
     (no information), true when they reported nothing on hand, else false.
+
+    Incremental (delete+insert by demand_daily_id). An increment recomputes the spine rows
+    (day x series) that the build's batch of files can change: the days of its placed lines
+    (a late line of an old day included), the days of its stock reports (every platform of the
+    SKU x country), the days after the last built day for every series (the data's end moved),
+    and the days before a series' first built day (a new series, or a late line earlier than
+    its first). Calendar and holidays are read as of the build: a change to them needs a
+    --full-refresh.
 #}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='demand_daily_id',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
+-- depends_on: {{ ref('stg_marketplace__order_lines') }}
+-- depends_on: {{ ref('stg_marketplace__inventory_snapshots') }}
 
 with
 
@@ -58,7 +79,182 @@ data_end as (
 
 ),
 
+{% if is_incremental() %}
+
+order_lines as (
+
+    select * from {{ ref('stg_marketplace__order_lines') }}
+
+),
+
+inventory_snapshots as (
+
+    select * from {{ ref('stg_marketplace__inventory_snapshots') }}
+
+),
+
+built_series as (
+
+    select
+
+        sku,
+        destination_country,
+        platform,
+        min(order_date) as first_built_date
+
+    from {{ this }}
+
+    group by
+        sku,
+        destination_country,
+        platform
+
+),
+
+built_end as (
+
+    select max(order_date) as last_built_date from {{ this }}
+
+),
+
+{# the days each series did not cover yet: after the built end; before its first built day #}
+uncovered_ranges as (
+
+    select
+
+        series.sku,
+        series.destination_country,
+        series.platform,
+        case
+            when built_end.last_built_date is null then series.first_order_date
+            else greatest(series.first_order_date, built_end.last_built_date + 1)
+        end as range_start,
+        data_end.last_order_date as range_end
+
+    from series
+
+    cross join data_end
+
+    cross join built_end
+
+    union all
+
+    select
+
+        series.sku,
+        series.destination_country,
+        series.platform,
+        series.first_order_date as range_start,
+        least(
+            coalesce(built_series.first_built_date - 1, data_end.last_order_date),
+            data_end.last_order_date
+        ) as range_end
+
+    from series
+
+    cross join data_end
+
+    left join built_series
+        on
+            series.sku = built_series.sku
+            and series.destination_country = built_series.destination_country
+            and series.platform = built_series.platform
+
+),
+
+nonempty_ranges as (
+
+    select * from uncovered_ranges
+    where range_start <= range_end
+
+),
+
+{# only the days the ranges span: a range join of every series with the whole calendar is slow #}
+range_dates as (
+
+    select dates.date_day
+    from dates
+    where
+        dates.date_day >= (select min(nonempty_ranges.range_start) as range_start from nonempty_ranges)
+        and dates.date_day <= (select max(nonempty_ranges.range_end) as range_end from nonempty_ranges)
+
+),
+
+touched_rows as (
+
+    select
+
+        {{ dbt.cast('order_lines.ordered_at', 'date') }} as date_day,
+        order_lines.sku,
+        order_lines.ship_to_country as destination_country,
+        order_lines.platform
+
+    from order_lines
+
+    where
+        order_lines.order_status = 'placed'
+        and {{ in_build_batch('order_lines') }}
+
+    union
+
+    select
+
+        inventory_snapshots.snapshot_date as date_day,
+        series.sku,
+        series.destination_country,
+        series.platform
+
+    from inventory_snapshots
+
+    inner join series
+        on
+            inventory_snapshots.sku = series.sku
+            and inventory_snapshots.warehouse_country = series.destination_country
+
+    where {{ in_build_batch('inventory_snapshots') }}
+
+    union
+
+    select
+
+        range_dates.date_day,
+        nonempty_ranges.sku,
+        nonempty_ranges.destination_country,
+        nonempty_ranges.platform
+
+    from nonempty_ranges
+
+    inner join range_dates
+        on range_dates.date_day between nonempty_ranges.range_start and nonempty_ranges.range_end
+
+),
+
+{% endif %}
+
 spine as (
+
+    {% if is_incremental() %}
+
+    select
+
+        series.sku,
+        series.destination_country,
+        series.platform,
+        touched_rows.date_day
+
+    from touched_rows
+
+    inner join series
+        on
+            touched_rows.sku = series.sku
+            and touched_rows.destination_country = series.destination_country
+            and touched_rows.platform = series.platform
+
+    cross join data_end
+
+    where touched_rows.date_day between series.first_order_date and data_end.last_order_date
+
+    {% else %}
 
     select
 
@@ -73,6 +269,8 @@ spine as (
 
     inner join dates
         on dates.date_day between series.first_order_date and data_end.last_order_date
+
+    {% endif %}
 
 ),
 

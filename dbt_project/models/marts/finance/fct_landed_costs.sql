@@ -9,7 +9,23 @@
     landed_cost_rate_card seed (is_*_estimated). Order-level charges are allocated to the lines
     by goods-value share, rounded to cents, and the line with the largest value (then the lowest
     line number) takes the rounding remainder so that the lines add up exactly to the order.
+
+    Incremental (delete+insert by order_id: every line of a touched order is rewritten). An
+    increment recomputes the orders with, in the build's batch of files, a line (a late line of
+    an old order included), a declaration, or a tracking event that can change their parcels:
+    of a new shipment, or of one whose events do not all name the same order, carrier and
+    service (then every order its events name). Reference data (rate card, ECB rates) are read as of the
+    build: a change to them needs a --full-refresh.
 #}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_id',
+        on_schema_change='fail',
+    )
+}}
 
 {%- set allocated = ['freight', 'duty', 'vat', 'fee'] -%}
 {%- set allocated_and_insurance = allocated + ['insurance'] -%}
@@ -17,23 +33,129 @@
     'goods_value', 'freight_amount', 'insurance_amount', 'duty_amount', 'vat_amount', 'fee_amount'
 ] -%}
 
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
+
 with
 
-order_lines as (
+all_order_lines as not materialized (
 
     select * from {{ ref('stg_marketplace__order_lines') }}
 
 ),
 
-shipments as (
+all_shipments as (
 
     select * from {{ ref('fct_shipment_journeys') }}
 
 ),
 
-order_declarations as (
+all_order_declarations as (
 
     select * from {{ ref('int_customs_declarations_aggregated_to_orders') }}
+
+),
+
+declarations as not materialized (
+
+    select * from {{ ref('stg_customs__declarations') }}
+
+),
+
+tracking_events as not materialized (
+
+    select * from {{ ref('stg_carrier__tracking_events') }}
+
+),
+
+{% if is_incremental() %}
+
+{# A shipment's order, carrier and service are those of its latest event. Unless every event of
+   a shipment in the batch carries the same (order, carrier, service) as all its earlier ones,
+   its parcel may have moved or changed: the orders all its events name are touched. #}
+batch_shipment_events as (
+
+    select
+
+        shipment_events.tracking_number,
+        shipment_events.order_id,
+        {{ in_build_batch('shipment_events') }} as is_in_batch,
+        {{ generate_surrogate_key(['shipment_events.order_id', 'shipment_events.carrier', 'shipment_events.service']) }}
+            as parcel_attributes_hash
+
+    from tracking_events as shipment_events
+
+    where
+        shipment_events.tracking_number in (
+            select batch_events.tracking_number
+            from tracking_events as batch_events
+            where {{ in_build_batch('batch_events') }}
+        )
+
+),
+
+changed_shipments as (
+
+    select tracking_number
+    from batch_shipment_events
+    group by 1
+    having count(distinct parcel_attributes_hash) > 1 or bool_and(is_in_batch)
+
+),
+
+changed_parcels as (
+
+    select distinct batch_shipment_events.order_id
+    from batch_shipment_events
+    inner join changed_shipments
+        on batch_shipment_events.tracking_number = changed_shipments.tracking_number
+
+),
+
+touched_orders as (
+
+    select all_order_lines.order_id
+    from all_order_lines
+    where {{ in_build_batch('all_order_lines') }}
+
+    union
+
+    select declarations.order_id
+    from declarations
+    where {{ in_build_batch('declarations') }}
+
+    union
+
+    select changed_parcels.order_id
+    from changed_parcels
+
+),
+
+{% endif %}
+
+order_lines as (
+
+    select * from all_order_lines
+    {% if is_incremental() %}
+    where order_id in (select touched_orders.order_id from touched_orders)
+    {% endif %}
+
+),
+
+shipments as (
+
+    select * from all_shipments
+    {% if is_incremental() %}
+    where order_id in (select touched_orders.order_id from touched_orders)
+    {% endif %}
+
+),
+
+order_declarations as (
+
+    select * from all_order_declarations
+    {% if is_incremental() %}
+    where order_id in (select touched_orders.order_id from touched_orders)
+    {% endif %}
 
 ),
 

@@ -5,10 +5,28 @@
     to its last snapshot, and a ROWS frame over it: with one row per calendar day, 28 rows are
     28 calendar days on every engine (no RANGE-over-interval frame). The trailing window is the
     snapshot day and the 27 days before it, cut at the pair's first snapshot (days_in_window).
+
+    Incremental (delete+insert by inventory_daily_id). A warehouse x SKU is touched from the
+    earliest day that the build's batch of files changes for it: a day of its stock reports (a
+    resent or late report included) or a day of warehouse sales of the SKU in its country. Its
+    rows from that day on are recomputed (their 28-day windows read the 27 days before it).
 #}
 
 {% set trailing_days = 28 %}
 {% set excess_cover_days = 90 %}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='inventory_daily_id',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
+-- depends_on: {{ ref('stg_marketplace__order_lines') }}
+-- depends_on: {{ ref('stg_marketplace__inventory_snapshots') }}
 
 with
 
@@ -30,7 +48,7 @@ dates as (
 
 ),
 
-warehouse_skus as (
+all_warehouse_skus as (
 
     select
 
@@ -49,6 +67,107 @@ warehouse_skus as (
 
 ),
 
+{% if is_incremental() %}
+
+batch_order_lines as (
+
+    select * from {{ ref('stg_marketplace__order_lines') }}
+    where {{ in_build_batch() }}
+
+),
+
+batch_snapshots as (
+
+    select * from {{ ref('stg_marketplace__inventory_snapshots') }}
+    where {{ in_build_batch() }}
+
+),
+
+touched_days as (
+
+    select
+
+        warehouse_id,
+        sku,
+        snapshot_date as touched_date
+
+    from batch_snapshots
+
+    union all
+
+    select
+
+        all_warehouse_skus.warehouse_id,
+        all_warehouse_skus.sku,
+        {{ dbt.cast('batch_order_lines.ordered_at', 'date') }} as touched_date
+
+    from batch_order_lines
+
+    inner join all_warehouse_skus
+        on
+            batch_order_lines.ship_from_country = all_warehouse_skus.warehouse_country
+            and batch_order_lines.sku = all_warehouse_skus.sku
+
+    where
+        batch_order_lines.ship_from_country = batch_order_lines.ship_to_country
+        and batch_order_lines.order_status = 'placed'
+
+),
+
+touched_pairs as (
+
+    select
+
+        warehouse_id,
+        sku,
+        min(touched_date) as recompute_from
+
+    from touched_days
+
+    group by
+        warehouse_id,
+        sku
+
+),
+
+{% else %}
+
+touched_pairs as (
+
+    select
+
+        warehouse_id,
+        sku,
+        first_snapshot_date as recompute_from
+
+    from all_warehouse_skus
+
+),
+
+{% endif %}
+
+{# the pairs to compute, the first day of their rows to write, and of their spine (27 days before) #}
+warehouse_skus as (
+
+    select
+
+        all_warehouse_skus.*,
+        touched_pairs.recompute_from,
+        greatest(
+            all_warehouse_skus.first_snapshot_date,
+            {{ dbt.cast(dbt.dateadd('day', -(trailing_days - 1), 'touched_pairs.recompute_from'), 'date') }}
+        ) as spine_start_date
+
+    from all_warehouse_skus
+
+    inner join touched_pairs
+        on
+            all_warehouse_skus.warehouse_id = touched_pairs.warehouse_id
+            and all_warehouse_skus.sku = touched_pairs.sku
+
+),
+
+{# from the pair's first snapshot, or 27 days before the first row to write #}
 spine as (
 
     select
@@ -56,12 +175,13 @@ spine as (
         warehouse_skus.warehouse_id,
         warehouse_skus.warehouse_country,
         warehouse_skus.sku,
+        warehouse_skus.recompute_from,
         dates.date_day
 
     from warehouse_skus
 
     inner join dates
-        on dates.date_day between warehouse_skus.first_snapshot_date and warehouse_skus.last_snapshot_date
+        on dates.date_day between warehouse_skus.spine_start_date and warehouse_skus.last_snapshot_date
 
 ),
 
@@ -73,6 +193,7 @@ daily as (
         spine.warehouse_country,
         spine.sku,
         spine.date_day,
+        spine.recompute_from,
         inventory_snapshots.inventory_snapshot_id is not null as has_snapshot,
         inventory_snapshots.on_hand,
         inventory_snapshots.reserved,
@@ -177,7 +298,9 @@ final as (
 
     from rolling
 
-    where has_snapshot
+    where
+        has_snapshot
+        and date_day >= recompute_from
 
 )
 

@@ -1,3 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_id',
+        on_schema_change='fail',
+    )
+}}
+
+{#
+    Incremental (delete+insert by order_id): an increment rewrites the orders with a line in
+    the build's batch of files, from int_order_lines_aggregated_to_orders (which recomputed them).
+#}
+
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
+
 with
 
 orders as (
@@ -5,6 +21,24 @@ orders as (
     select * from {{ ref('int_order_lines_aggregated_to_orders') }}
 
 ),
+
+order_lines as (
+
+    select * from {{ ref('stg_marketplace__order_lines') }}
+
+),
+
+{% if is_incremental() %}
+
+touched_orders as (
+
+    select distinct order_id
+    from order_lines
+    where {{ in_build_batch() }}
+
+),
+
+{% endif %}
 
 final as (
 
@@ -34,6 +68,10 @@ final as (
         order_value
 
     from orders
+
+    {% if is_incremental() %}
+    where order_id in (select touched_orders.order_id from touched_orders)
+    {% endif %}
 
 )
 

@@ -3,7 +3,25 @@
     demand data has reached, joined to the actual units of that day. The data's clock is the
     newest UTC order day with a placed line (last_demand_date); a target day up to it without a
     placed line had 0 units. Interval bounds are inclusive.
+
+    Incremental (delete+insert by forecast_accuracy_id; the forecast tables are append-only).
+    An increment scores the forecasts up to the data's clock that: belong to a refresh not yet
+    scored, target a day after the newest one scored (the clock moved), or target a SKU x
+    country x day of a placed line in the build's batch of files (a late line changes an
+    actual).
 #}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='forecast_accuracy_id',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
+-- depends_on: {{ ref('stg_marketplace__order_lines') }}
 
 with
 
@@ -26,6 +44,59 @@ data_clock as (
 
 ),
 
+{% if is_incremental() %}
+
+built as (
+
+    select
+
+        forecast_run_id,
+        max(target_date) as last_target_date
+
+    from {{ this }}
+
+    group by forecast_run_id
+
+),
+
+touched_actuals as (
+
+    select distinct
+
+        sku,
+        ship_to_country as destination_country,
+        {{ dbt.cast('ordered_at', 'date') }} as demand_date
+
+    from {{ ref('stg_marketplace__order_lines') }}
+
+    where
+        order_status = 'placed'
+        and {{ in_build_batch() }}
+
+),
+
+{% endif %}
+
+forecasts_to_score as (
+
+    select forecasts.*
+    from forecasts
+    {% if is_incremental() %}
+    where
+        forecasts.forecast_run_id not in (select built.forecast_run_id from built)
+        or forecasts.target_date > (select max(built.last_target_date) as last_target_date from built)
+        or exists (
+            select 1 as is_touched
+            from touched_actuals
+            where
+                forecasts.sku = touched_actuals.sku
+                and forecasts.destination_country = touched_actuals.destination_country
+                and forecasts.target_date = touched_actuals.demand_date
+        )
+    {% endif %}
+
+),
+
 scored as (
 
     select
@@ -33,7 +104,7 @@ scored as (
         forecasts.*,
         {{ dbt.cast('coalesce(demand_days.units, 0)', dbt.type_bigint()) }} as actual_units
 
-    from forecasts
+    from forecasts_to_score as forecasts
 
     inner join data_clock
         on forecasts.target_date <= data_clock.last_demand_date
