@@ -7,9 +7,12 @@
   task adds no duplicate.
 - `sync_to_warehouse` copies the rows the build file lacks into `dq.dq_results` (a table dbt does
   not manage, so full refreshes keep it); publishing copies it into the serving snapshot.
-- `gate_warehouse` validates every mart (in chunks of CHUNK_ROWS rows when larger) and the
-  in-warehouse aggregates of quality/suites/warehouse.py, records everything, renders the Data
-  Docs, then raises GateFailed if an `error` expectation failed.
+- `gate_warehouse` validates every mart (`gate_mart`: a large mart's row expectations on the rows
+  changed since the last published snapshot, its whole-table expectations over the whole mart)
+  and the in-warehouse aggregates of quality/suites/warehouse.py, records everything (with what
+  each result covered: `scope`, `rows_validated`), renders the Data Docs, writes what it passed
+  into `dq.gated_marts` (published with the build: what the next gate may skip), then raises
+  GateFailed if an `error` expectation failed.
 - `render_data_docs` writes static HTML from the store (GX's own Data Docs need a file-backed
   context with stored validation results; the gates validate in an ephemeral context).
 """
@@ -781,9 +784,16 @@ def on_time_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def gate_warehouse(settings: Settings, run_id: str, *, chunk_rows: int = CHUNK_ROWS) -> list[Any]:
-    """Validate every mart and the warehouse aggregates; record and render every result; raise
-    GateFailed (naming each failure) when an `error` expectation failed."""
+def gate_warehouse(
+    settings: Settings,
+    run_id: str,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    delta_min_rows: int = DELTA_MIN_ROWS,
+) -> list[Any]:
+    """Validate every mart (against the last published snapshot, see `gate_mart`) and the
+    warehouse aggregates; record and render every result; raise GateFailed (naming each
+    failure) when an `error` expectation failed."""
     from quality.gates import GateFailed, validate
     from quality.suites.marts import SUITES as MART_SUITES
     from quality.suites.warehouse import SUITES as WAREHOUSE_SUITES
@@ -792,9 +802,19 @@ def gate_warehouse(settings: Settings, run_id: str, *, chunk_rows: int = CHUNK_R
     with duckdb.connect(str(settings.build_path), read_only=True) as con:
         with attached_snapshot(con, settings) as snapshot:
             marts = [
-                gate_mart(con, mart, make_suite, chunk_rows, snapshot=snapshot)
+                gate_mart(
+                    con, mart, make_suite, chunk_rows, snapshot=snapshot,
+                    delta_min_rows=delta_min_rows,
+                )
                 for mart, make_suite in MART_SUITES.items()
-            ]
+            ]  # fmt: skip
+        for m in marts:
+            delta = [o.scope_rows for o in m.result.outcomes if o.scope == "delta"]
+            log.info(
+                "%s: %d rows, row expectations on %s%s (%.1f s)", m.result.batch, m.result.rows,
+                f"{delta[0]} changed rows" if delta else "all rows",
+                f" ({m.reason})" if m.reason else "", m.result.seconds,
+            )  # fmt: skip
         results += [m.result for m in marts]
         recon, problems = reconciliation_frame(settings, con)
         frames = {

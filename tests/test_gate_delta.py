@@ -325,3 +325,51 @@ def test_dq_results_say_what_was_validated_and_old_stores_migrate(tmp_path: Path
         ("table", ROWS),
         ("whole", ROWS),
     }
+
+
+def test_the_warehouse_gate_after_a_publish_validates_only_changes(
+    fixture_build: Settings, tmp_path: Path
+):
+    """The real marts of the dbt fixture build: gate, publish, gate again (every mart counts as
+    large here), then a bad row in one mart."""
+    from crossdock.dq import DQ_SCHEMA, data_docs_path, gate_warehouse
+    from quality.gates import GateFailed
+    from tests.reliability.test_gates import _record_lake_in_ledger
+
+    settings = Settings(home=tmp_path / "home")
+    shutil.copytree(fixture_build.lake, settings.lake)
+    settings.build_dir.mkdir(parents=True)
+    shutil.copyfile(fixture_build.build_path, settings.build_path)
+    _record_lake_in_ledger(settings)
+
+    first = gate_warehouse(settings, "run-1", delta_min_rows=0)
+    assert {o.scope for r in first for o in r.outcomes} == {"whole", "table"}
+    publish(settings)
+    with connect_serving(settings) as con:
+        vouched = {
+            m for (m,) in con.execute(f"select mart from {DQ_SCHEMA}.gated_marts").fetchall()
+        }
+    assert vouched == set(MART_SUITES)  # every mart has row expectations
+
+    second = gate_warehouse(settings, "run-2", delta_min_rows=0)
+    marts = [r for r in second if r.batch.startswith("marts.")]
+    # Nothing changed: no row to validate; the whole-table checks covered every row.
+    covered = {(o.scope, o.scope_rows == (0 if o.scope == "delta" else r.rows)) for r in marts
+               for o in r.outcomes}  # fmt: skip
+    assert covered == {("delta", True), ("table", True)}
+    assert sum(r.rows for r in marts) > 0
+    frame = DqStore(settings.ledger_path).frame("run_id = 'run-2' and stage = 'marts'")
+    assert set(frame["scope"]) == {"delta", "table"}
+    assert "rows changed since the last snapshot: 0 rows" in data_docs_path(settings).read_text()
+
+    with duckdb.connect(str(settings.build_path)) as con:
+        con.execute(
+            "insert into marts.fct_orders by name select * replace ('o-new' as order_id,"
+            " 0 as units) from marts.fct_orders limit 1"
+        )
+    with pytest.raises(GateFailed, match="fct_orders") as failed:
+        gate_warehouse(settings, "run-3", delta_min_rows=0)
+    (orders,) = [g for g in failed.value.gates if g.batch == "marts.fct_orders"]
+    assert [(o.column, o.unexpected_count, o.scope, o.scope_rows) for o in orders.failures] == [
+        ("units", 1, "delta", 1)
+    ]
