@@ -7,9 +7,12 @@
   task adds no duplicate.
 - `sync_to_warehouse` copies the rows the build file lacks into `dq.dq_results` (a table dbt does
   not manage, so full refreshes keep it); publishing copies it into the serving snapshot.
-- `gate_warehouse` validates every mart (in chunks of CHUNK_ROWS rows when larger) and the
-  in-warehouse aggregates of quality/suites/warehouse.py, records everything, renders the Data
-  Docs, then raises GateFailed if an `error` expectation failed.
+- `gate_warehouse` validates every mart (`gate_mart`: a large mart's row expectations on the rows
+  changed since the last published snapshot, its whole-table expectations over the whole mart)
+  and the in-warehouse aggregates of quality/suites/warehouse.py, records everything (with what
+  each result covered: `scope`, `rows_validated`), renders the Data Docs, writes what it passed
+  into `dq.gated_marts` (published with the build: what the next gate may skip), then raises
+  GateFailed if an `error` expectation failed.
 - `render_data_docs` writes static HTML from the store (GX's own Data Docs need a file-backed
   context with stored validation results; the gates validate in an ephemeral context).
 """
@@ -19,10 +22,13 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import logging
 import re
 import sqlite3
 import time
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +38,8 @@ import pandas as pd
 
 from crossdock.config import Settings
 from crossdock.ledger import Ledger, connect_sqlite
+
+log = logging.getLogger(__name__)
 
 DQ_SCHEMA = "dq"
 CHUNK_ROWS = 1_048_576  # marts larger than this are validated chunk by chunk (a multiple of 2048)
@@ -54,6 +62,7 @@ COLUMNS = (
     "unexpected_count",
     "rows_validated",
     "validated_at",
+    "scope",
 )
 STORE_DDL = """
 create table if not exists dq_results (
@@ -72,7 +81,8 @@ create table if not exists dq_results (
     observed_value    text,            -- JSON
     unexpected_count  integer,
     rows_validated    integer not null,
-    validated_at      text not null
+    validated_at      text not null,
+    scope             text not null default 'whole'  -- whole | delta | table (crossdock.dq)
 );
 create index if not exists dq_results_by_run on dq_results (run_id);
 """
@@ -93,7 +103,8 @@ create table if not exists {DQ_SCHEMA}.dq_results (
     observed_value varchar,
     unexpected_count bigint,
     rows_validated bigint not null,
-    validated_at timestamptz not null
+    validated_at timestamptz not null,
+    scope varchar not null default 'whole'
 )"""
 
 
@@ -105,6 +116,9 @@ class DqStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.executescript(STORE_DDL)
+            # Stores written before `scope` existed: every result then covered its whole batch.
+            if "scope" not in {r[1] for r in con.execute("pragma table_info(dq_results)")}:
+                con.execute("alter table dq_results add column scope text not null default 'whole'")
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return connect_sqlite(self.path)
@@ -118,9 +132,9 @@ class DqStore:
             # batch was called. Warehouse: one result per run, mart and expectation.
             content = stage == "landing" and gate.key
             batch_key = gate.key if content else f"run:{run_id}"
-            scope = batch_key if content else f"{batch_key}|{gate.batch}"
+            validated = batch_key if content else f"{batch_key}|{gate.batch}"
             for i, o in enumerate(gate.outcomes):
-                ident = f"{stage}|{scope}|{gate.suite}|{i}|{o.expectation}"
+                ident = f"{stage}|{validated}|{gate.suite}|{i}|{o.expectation}"
                 rows.append(
                     (
                         hashlib.sha256(ident.encode()).hexdigest()[:32],
@@ -137,8 +151,9 @@ class DqStore:
                         int(o.success),
                         None if o.observed is None else json.dumps(o.observed, default=str),
                         o.unexpected_count,
-                        gate.rows,
+                        gate.rows if o.scope_rows is None else o.scope_rows,
                         now,
+                        o.scope,
                     )
                 )
         with self._connect() as con:
@@ -173,6 +188,9 @@ def sync_to_warehouse(settings: Settings, con: duckdb.DuckDBPyConnection) -> int
     """Insert the store's results the warehouse lacks into dq.dq_results; returns how many."""
     con.execute(f"create schema if not exists {DQ_SCHEMA}")
     con.execute(WAREHOUSE_DDL)
+    con.execute(
+        f"alter table {DQ_SCHEMA}.dq_results add column if not exists scope varchar default 'whole'"
+    )
     have = {r[0] for r in con.execute(f"select result_id from {DQ_SCHEMA}.dq_results").fetchall()}
     frame = store(settings).frame()
     new = frame[~frame["result_id"].isin(have)]
@@ -180,22 +198,435 @@ def sync_to_warehouse(settings: Settings, con: duckdb.DuckDBPyConnection) -> int
         return 0
     con.register("dq_new", new)
     try:
-        con.execute(
-            f"insert into {DQ_SCHEMA}.dq_results select {', '.join(COLUMNS[:-1])},"
-            " validated_at::timestamptz from dq_new"
-        )
+        names = ", ".join(COLUMNS)
+        cast = ", ".join("validated_at::timestamptz" if c == "validated_at" else c for c in COLUMNS)
+        con.execute(f"insert into {DQ_SCHEMA}.dq_results ({names}) select {cast} from dq_new")
     finally:
         con.unregister("dq_new")
     return len(new)
 
 
-# --- the warehouse gate -----------------------------------------------------------------------
+# --- the mart gates ---------------------------------------------------------------------------
+#
+# A mart of DELTA_MIN_ROWS rows or more is gated in two parts:
+# - row expectations (ROW_EXPECTATIONS: a row's outcome depends on that row's values only) run on
+#   the rows that changed since the last published snapshot, when that snapshot vouches for the
+#   mart (see `Snapshot`): the build's rows, projected on the columns those expectations read,
+#   that have no equal row in the snapshot. Every other row equals a row that already passed the
+#   same expectations. Without a vouching snapshot they run on the whole mart, in chunks.
+# - whole-table expectations (everything else: row counts, uniqueness, aggregates, any `mostly`)
+#   always run over the whole mart: the TABLE_IN_DUCKDB ones as DuckDB queries whose small result
+#   GX validates, any other in one GX frame of the columns it reads.
+# Smaller marts are validated whole in one GX frame, as the landing batches are.
+
+DELTA_MIN_ROWS = 100_000
+SNAPSHOT_ALIAS = "gate_snapshot"  # the serving snapshot, attached read-only during the gate
+VOUCHED = f"{DQ_SCHEMA}.gated_marts"  # per mart: its rows passed these row expectations
+VOUCHED_DDL = f"""
+create table if not exists {VOUCHED} (
+    mart varchar primary key,
+    suite_fingerprint varchar not null,   -- the suite's expectations and reference sets
+    row_count bigint not null,
+    content_fingerprint varchar not null, -- sum of hash() over the row expectations' columns
+    run_id varchar not null,
+    gated_at timestamptz not null
+)"""
+
+ROW_EXPECTATIONS = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_pair_values_to_be_equal",
+        "expect_column_values_to_be_in_reference",  # quality/reference_expectation.py
+    }
+)
+TABLE_IN_DUCKDB = frozenset(
+    {
+        "expect_column_values_to_be_unique",  # reduced to the rows whose value repeats
+        "expect_compound_columns_to_be_unique",  # reduced to the rows whose tuple repeats
+        "expect_table_row_count_to_be_between",  # the count, as a one-row frame
+        "expect_table_row_count_to_equal",
+    }
+)
+
+
+def expectation_scope(config: Any) -> str:
+    """ "row" when the expectation can be checked on changed rows alone, else "table". A suite
+    can force "table" with meta {"scope": "table"}; an unknown type is "table" (never dropped)."""
+    forced = (config.meta or {}).get("scope")
+    if forced not in (None, "table"):
+        raise ValueError(f"{config.type}: meta scope {forced!r} must be 'table' or absent")
+    mostly = config.kwargs.get("mostly")
+    if forced is None and config.type in ROW_EXPECTATIONS and (mostly is None or mostly >= 1):
+        return "row"
+    return "table"
+
+
+def suite_fingerprint(suite: Any) -> str:
+    """What the suite checks: every expectation's type, arguments and meta, and the content of
+    the reference tables it names. A snapshot gated by another suite vouches for nothing."""
+    from quality.reference_expectation import REFERENCES
+
+    parts = []
+    for e in suite.expectations:
+        config = e.configuration
+        parts.append([config.type, _json_safe_dict(config.kwargs), config.meta or {}])
+        if reference := config.kwargs.get("reference"):
+            parts.append(sorted(REFERENCES[reference]()))
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _json_safe_dict(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if k != "batch_id"}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The last published snapshot, attached read-only as `alias`, and what it vouches for:
+    per mart (suite fingerprint, rows, content fingerprint) as the gate that passed it wrote."""
+
+    alias: str
+    vouched: dict[str, tuple[str, int, str]]
+
+
+@contextmanager
+def attached_snapshot(
+    con: duckdb.DuckDBPyConnection, settings: Settings
+) -> Iterator[Snapshot | None]:
+    """Attach the serving snapshot to the gate's connection, read-only, for the gate's duration.
+
+    A read-only attachment takes no lock that blocks other readers, and publish never writes the
+    serving file (it renames a new copy over it), so neither waits on the gate; the snapshot is
+    detached before the gate returns. None when nothing was published or it cannot be read."""
+    path = settings.serving_path
+    if not path.exists():
+        yield None
+        return
+    quoted = str(path).replace("'", "''")
+    try:
+        con.execute(f"attach '{quoted}' as {SNAPSHOT_ALIAS} (read_only)")
+    except duckdb.Error as exc:  # validate whole rather than fail the gate
+        log.warning("serving snapshot %s not attached (%s): marts validated whole", path, exc)
+        yield None
+        return
+    try:
+        vouched: dict[str, tuple[str, int, str]] = {}
+        (has_table,) = con.execute(
+            "select count(*) from information_schema.tables where table_catalog = ?"
+            " and table_schema = ? and table_name = 'gated_marts'",
+            [SNAPSHOT_ALIAS, DQ_SCHEMA],
+        ).fetchone()
+        if has_table:
+            for mart, suite_fp, rows, content_fp in con.execute(
+                "select mart, suite_fingerprint, row_count, content_fingerprint"
+                f" from {SNAPSHOT_ALIAS}.{VOUCHED}"
+            ).fetchall():
+                vouched[mart] = (suite_fp, rows, content_fp)
+        yield Snapshot(SNAPSHOT_ALIAS, vouched)
+    finally:
+        con.execute(f"detach {SNAPSHOT_ALIAS}")
+
+
+@dataclass(frozen=True)
+class MartGate:
+    """One mart's gate: its result, how its row expectations ran ("whole", "delta"), why not on
+    the delta, and what it vouches for in the next gate (None: nothing, e.g. it failed)."""
+
+    result: Any
+    row_mode: str
+    reason: str = ""
+    vouch: tuple[str, int, str] | None = None
+
+
+def validate_mart(
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    make_suite: Any,
+    chunk_rows: int = CHUNK_ROWS,
+    *,
+    snapshot: Snapshot | None = None,
+    delta_min_rows: int = DELTA_MIN_ROWS,
+) -> Any:
+    """Validate one mart (see `gate_mart`); its GateResult."""
+    return gate_mart(
+        con, mart, make_suite, chunk_rows, snapshot=snapshot, delta_min_rows=delta_min_rows
+    ).result
+
+
+def gate_mart(
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    make_suite: Any,
+    chunk_rows: int = CHUNK_ROWS,
+    *,
+    snapshot: Snapshot | None = None,
+    delta_min_rows: int = DELTA_MIN_ROWS,
+) -> MartGate:
+    """Validate one mart of the build (`con`'s default catalog). Below `delta_min_rows` rows:
+    the whole suite on the whole mart in one frame (above `chunk_rows`, chunk by chunk, where a
+    uniqueness holds per chunk only). Otherwise whole-table expectations over the whole mart and
+    row expectations on the rows not in `snapshot` when it vouches for the mart, else on all."""
+    from quality.gates import GateResult
+
+    started = time.perf_counter()
+    batch = f"marts.{mart}"
+    relation = f"marts.{mart}"
+    (rows,) = con.execute(f"select count(*) from {relation}").fetchone()
+    table_columns = [c for c, _ in _schema(con, _catalog(con), mart)]
+    suite = make_suite()
+    if rows < delta_min_rows:
+        select = _select(suite_columns(suite, table_columns))
+        query = f"select {select} from {relation}"
+        return MartGate(
+            _validate_query(con, query, make_suite, batch, chunk_rows, rows),
+            "whole",
+            f"{rows} rows, under {delta_min_rows}",
+        )
+    configs = [e.configuration for e in suite.expectations]
+    row_idx = [i for i, c in enumerate(configs) if expectation_scope(c) == "row"]
+    outcomes: dict[int, Any] = {}
+    for i in range(len(configs)):
+        if i not in row_idx:
+            outcomes[i] = _table_outcome(con, relation, suite.name, configs[i], rows, table_columns)
+    row_mode, reason, vouch = "whole", "", None
+    if row_idx:
+        subset = _subsuite(suite.name, configs, row_idx)
+        row_columns = suite_columns(subset(), table_columns)
+        select = _select(row_columns)
+        fingerprint = suite_fingerprint(suite)
+        reason = _why_not_delta(con, snapshot, mart, fingerprint, row_columns)
+        known: int | None = rows
+        if reason:
+            query = f"select {select} from {relation}"
+        else:
+            known = None
+            row_mode = "delta"
+            other = f"{snapshot.alias}.marts.{mart}"  # type: ignore[union-attr]
+            same = " and ".join(f'b."{c}" is not distinct from s."{c}"' for c in row_columns)
+            query = (
+                f"select {_select(row_columns, 'b')} from {relation} b"
+                f" anti join {other} s on {same}"
+            )
+        part = _validate_query(con, query, subset, batch, chunk_rows, known)
+        validated = [e.configuration for e in subset().expectations]
+        for i, o in zip(row_idx, _in_suite_order(validated, part.outcomes), strict=True):
+            outcomes[i] = replace(o, scope=row_mode, scope_rows=part.rows)
+    ordered = [outcomes[i] for i in range(len(configs))]
+    success = not any(o.failed_error for o in ordered)
+    if success and row_idx:
+        vouch = (fingerprint, rows, _content_fingerprint(con, relation, row_columns))
+    seconds = round(time.perf_counter() - started, 3)
+    result = GateResult(suite.name, batch, success, rows, ordered, seconds=seconds)
+    return MartGate(result, row_mode, reason, vouch)
+
+
+def _in_suite_order(configs: list[Any], outcomes: list[Any]) -> list[Any]:
+    """GX reports a suite's results grouped by domain, not in the suite's order: the outcome of
+    each of `configs`, in their order (matched on type and arguments)."""
+    from quality.gates import _json_safe_kwargs
+
+    def key(kind: str, kwargs: dict[str, Any]) -> str:
+        return json.dumps([kind, kwargs], sort_keys=True, default=str)
+
+    left = [(key(o.expectation, o.kwargs), o) for o in outcomes]
+    ordered = []
+    for config in configs:
+        wanted = key(config.type, _json_safe_kwargs(config.kwargs))
+        at = next((n for n, (k, _) in enumerate(left) if k == wanted), None)
+        if at is None:
+            raise RuntimeError(f"no GX result for {config.type} {config.kwargs}")
+        ordered.append(left.pop(at)[1])
+    return ordered
+
+
+def _why_not_delta(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot | None,
+    mart: str,
+    fingerprint: str,
+    row_columns: list[str],
+) -> str:
+    """Empty when the snapshot vouches for the mart's rows: it was gated by the same suite, has
+    the same columns and types, and holds the rows that gate passed; else why not."""
+    if snapshot is None:
+        return "no published snapshot"
+    if mart not in snapshot.vouched:
+        return "no validated version in the snapshot"
+    suite_fp, _rows, content_fp = snapshot.vouched[mart]
+    if suite_fp != fingerprint:
+        return "the suite changed since the snapshot was gated"
+    if _schema(con, snapshot.alias, mart) != _schema(con, _catalog(con), mart):
+        return "the mart's columns changed"
+    other = f"{snapshot.alias}.marts.{mart}"
+    if _content_fingerprint(con, other, row_columns) != content_fp:
+        return "the snapshot's rows are not the ones its gate passed"
+    return ""
+
+
+def _catalog(con: duckdb.DuckDBPyConnection) -> str:
+    (name,) = con.execute("select current_database()").fetchone()
+    return name
+
+
+def _schema(con: duckdb.DuckDBPyConnection, catalog: str, mart: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from information_schema.columns where table_catalog = ?"
+        " and table_schema = 'marts' and table_name = ? order by ordinal_position",
+        [catalog, mart],
+    ).fetchall()
+
+
+def _content_fingerprint(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> str:
+    """Order-free fingerprint of a relation's rows projected on `columns`."""
+    (rows, total) = con.execute(
+        f"select count(*), coalesce(sum(hash({_select(columns)})::hugeint), 0)::varchar"
+        f" from {relation}"
+    ).fetchone()
+    return f"{rows}:{total}"
+
+
+def _select(columns: list[str], alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'{prefix}"{c}"' for c in columns)
+
+
+def _subsuite(name: str, configs: list[Any], indexes: list[int]) -> Any:
+    """A builder of the suite made of `configs[i]` for i in `indexes`, in that order."""
+    from quality.suites.common import suite
+
+    return lambda: suite(name, *(configs[i].to_domain_obj() for i in indexes))
+
+
+def _validate_query(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    make_suite: Any,
+    batch: str,
+    chunk_rows: int,
+    rows: int | None = None,
+) -> Any:
+    """Validate a query's rows (`rows` of them, when known) against a suite: in one frame, or
+    chunk by chunk of `chunk_rows` rows when more or unknown (one merged GateResult)."""
+    from quality.gates import validate
+
+    if rows is not None and rows <= chunk_rows:
+        return validate(con.execute(query).df(), make_suite(), batch=batch)
+    cur = con.execute(query)
+    parts: list[Any] = []
+    while True:
+        frame = cur.fetch_df_chunk(max(chunk_rows // 2048, 1))
+        if frame.empty and parts:
+            break
+        parts.append(validate(frame, make_suite(), batch=f"{batch}[chunk {len(parts) + 1}]"))
+        if frame.empty:
+            break
+    if len(parts) == 1:
+        return replace(parts[0], batch=batch)
+    return _merge_chunks(parts, batch)
+
+
+def _table_outcome(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    name: str,
+    config: Any,
+    rows: int,
+    table_columns: list[str],
+) -> Any:
+    """A whole-table expectation's outcome over the whole relation (`rows` rows)."""
+    from quality.gates import validate
+    from quality.suites.common import suite
+
+    kwargs = config.kwargs
+    expectation = config.to_domain_obj()
+    simple = not kwargs.get("row_condition") and (kwargs.get("mostly") or 1) >= 1
+    if config.type in TABLE_IN_DUCKDB and simple:
+        if config.type.startswith("expect_table_row_count"):
+            # GX validates the count as a one-row frame, under the same bounds and severity.
+            frame = pd.DataFrame({"row_count": [rows]})
+            proxy = _row_count_proxy(config)
+            (o,) = validate(frame, suite(name, proxy), batch=relation).outcomes
+            return replace(
+                o,
+                expectation=config.type,
+                column=None,
+                observed=rows,
+                unexpected_count=None,
+                sample=[],
+                kwargs=_json_safe_dict(config.kwargs),
+                scope="table",
+                scope_rows=rows,
+            )
+        frame = _repeated_rows(con, relation, config)
+        (o,) = validate(frame, suite(name, expectation), batch=relation).outcomes
+        return replace(o, scope="table", scope_rows=rows)
+    # Anything else: GX over the whole mart's columns it reads, in one frame.
+    columns = suite_columns(suite(name, config.to_domain_obj()), table_columns)
+    frame = con.execute(f"select {_select(columns)} from {relation}").df()
+    (o,) = validate(frame, suite(name, expectation), batch=relation).outcomes
+    return replace(o, scope="whole", scope_rows=rows)
+
+
+def _row_count_proxy(config: Any) -> Any:
+    import great_expectations.expectations as gxe
+
+    kwargs, meta = config.kwargs, config.meta
+    if config.type == "expect_table_row_count_to_equal":
+        return gxe.ExpectColumnValuesToBeInSet(
+            column="row_count", value_set=[kwargs["value"]], meta=meta
+        )
+    return gxe.ExpectColumnValuesToBeBetween(
+        column="row_count",
+        min_value=kwargs.get("min_value"),
+        max_value=kwargs.get("max_value"),
+        strict_min=kwargs.get("strict_min", False),
+        strict_max=kwargs.get("strict_max", False),
+        meta=meta,
+    )
+
+
+def _repeated_rows(con: duckdb.DuckDBPyConnection, relation: str, config: Any) -> pd.DataFrame:
+    """The rows a uniqueness expectation can fail on: those whose (non-null) value or tuple
+    appears more than once in the whole relation. GX on them gives the whole table's result."""
+    kwargs = config.kwargs
+    if config.type == "expect_column_values_to_be_unique":
+        columns, ignore = [kwargs["column"]], "any_value_is_missing"  # GX's map leaves nulls out
+    else:
+        columns = list(kwargs["column_list"])
+        ignore = kwargs.get("ignore_row_if") or "all_values_are_missing"
+
+    def keep(alias: str) -> str:
+        nulls = [f"{c} is null" for c in _select(columns, alias).split(", ")]
+        return {
+            "all_values_are_missing": f"not ({' and '.join(nulls)})",
+            "any_value_is_missing": f"not ({' or '.join(nulls)})",
+            "never": "true",
+        }[ignore]
+
+    select = _select(columns)
+    repeated = (
+        f"select {select} from {relation} t where {keep('t')} group by all having count(*) > 1"
+    )
+    (groups,) = con.execute(f"select count(*) from ({repeated})").fetchone()
+    if not groups:
+        return con.execute(f"select {select} from {relation} limit 0").df()
+    same = " and ".join(f'r."{c}" is not distinct from d."{c}"' for c in columns)
+    return con.execute(
+        f"select {_select(columns, 'r')} from {relation} r semi join ({repeated}) d on {same}"
+        f" where {keep('r')}"
+    ).df()
 
 
 def _merge_chunks(parts: list[Any], batch: str) -> Any:
     """One GateResult from the results of the same suite over consecutive chunks of a mart."""
-    from dataclasses import replace
-
     from quality.gates import GateResult
 
     outcomes = []
@@ -218,38 +649,6 @@ def _merge_chunks(parts: list[Any], batch: str) -> Any:
         outcomes,
         seconds=round(sum(p.seconds for p in parts), 3),
     )
-
-
-def validate_mart(
-    con: duckdb.DuckDBPyConnection, mart: str, make_suite: Any, chunk_rows: int = CHUNK_ROWS
-) -> Any:
-    """Validate one mart; above `chunk_rows` rows, chunk by chunk (bounded memory).
-
-    Chunked, a uniqueness expectation holds within each chunk only; the mart's primary key is
-    unique over the whole table by its dbt test, which runs in the build before any gate.
-    """
-    from quality.gates import validate
-
-    batch = f"marts.{mart}"
-    rows = con.execute(f"select count(*) from marts.{mart}").fetchall()[0][0]
-    table_columns = [
-        name
-        for (name,) in con.execute(
-            "select column_name from information_schema.columns"
-            " where table_schema = 'marts' and table_name = ? order by ordinal_position",
-            [mart],
-        ).fetchall()
-    ]
-    suite = make_suite()
-    # Only the columns the suite reads cross into pandas (a fraction of a wide mart's bytes).
-    select = ", ".join(f'"{c}"' for c in suite_columns(suite, table_columns))
-    if rows <= chunk_rows:
-        return validate(con.sql(f"select {select} from marts.{mart}").df(), suite, batch=batch)
-    cur = con.execute(f"select {select} from marts.{mart}")
-    parts = []
-    while not (frame := cur.fetch_df_chunk(max(chunk_rows // 2048, 1))).empty:
-        parts.append(validate(frame, make_suite(), batch=f"{batch}[chunk {len(parts) + 1}]"))
-    return _merge_chunks(parts, batch)
 
 
 def suite_columns(suite: Any, table_columns: list[str]) -> list[str]:
@@ -385,17 +784,38 @@ def on_time_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def gate_warehouse(settings: Settings, run_id: str, *, chunk_rows: int = CHUNK_ROWS) -> list[Any]:
-    """Validate every mart and the warehouse aggregates; record and render every result; raise
-    GateFailed (naming each failure) when an `error` expectation failed."""
+def gate_warehouse(
+    settings: Settings,
+    run_id: str,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    delta_min_rows: int = DELTA_MIN_ROWS,
+) -> list[Any]:
+    """Validate every mart (against the last published snapshot, see `gate_mart`) and the
+    warehouse aggregates; record and render every result; raise GateFailed (naming each
+    failure) when an `error` expectation failed."""
     from quality.gates import GateFailed, validate
     from quality.suites.marts import SUITES as MART_SUITES
     from quality.suites.warehouse import SUITES as WAREHOUSE_SUITES
 
     results, problems = [], []
     with duckdb.connect(str(settings.build_path), read_only=True) as con:
-        for mart, make_suite in MART_SUITES.items():
-            results.append(validate_mart(con, mart, make_suite, chunk_rows))
+        with attached_snapshot(con, settings) as snapshot:
+            marts = [
+                gate_mart(
+                    con, mart, make_suite, chunk_rows, snapshot=snapshot,
+                    delta_min_rows=delta_min_rows,
+                )
+                for mart, make_suite in MART_SUITES.items()
+            ]  # fmt: skip
+        for m in marts:
+            delta = [o.scope_rows for o in m.result.outcomes if o.scope == "delta"]
+            log.info(
+                "%s: %d rows, row expectations on %s%s (%.1f s)", m.result.batch, m.result.rows,
+                f"{delta[0]} changed rows" if delta else "all rows",
+                f" ({m.reason})" if m.reason else "", m.result.seconds,
+            )  # fmt: skip
+        results += [m.result for m in marts]
         recon, problems = reconciliation_frame(settings, con)
         frames = {
             "lake_reconciliation": recon,
@@ -412,10 +832,28 @@ def gate_warehouse(settings: Settings, run_id: str, *, chunk_rows: int = CHUNK_R
     )
     with duckdb.connect(str(settings.build_path)) as con:
         sync_to_warehouse(settings, con)
+        record_vouched(con, marts, run_id)
     render_data_docs(settings)
     if not all(r.success for r in results):
         raise GateFailed(results, detail="\n".join(problems[:50]))
     return results
+
+
+def record_vouched(con: duckdb.DuckDBPyConnection, marts: list[MartGate], run_id: str) -> None:
+    """Replace the build's `dq.gated_marts` with what this gate passed: published with the
+    build, it lets the next gate validate only the rows that changed since."""
+    con.execute(f"create schema if not exists {DQ_SCHEMA}")
+    con.execute(VOUCHED_DDL)
+    rows = [
+        (m.result.batch.removeprefix("marts."), *m.vouch, run_id, datetime.now(UTC))
+        for m in marts
+        if m.vouch is not None
+    ]
+    con.execute("begin")
+    con.execute(f"delete from {VOUCHED}")
+    if rows:
+        con.executemany(f"insert into {VOUCHED} values (?, ?, ?, ?, ?, ?)", rows)
+    con.execute("commit")
 
 
 # --- timings ----------------------------------------------------------------------------------
@@ -466,6 +904,24 @@ def _count(value: Any) -> str:
     return "" if value is None or pd.isna(value) else str(int(value))
 
 
+SCOPE_WORDS = {
+    "whole": "whole",
+    "delta": "rows changed since the last snapshot",
+    "table": "whole table, in DuckDB",
+}
+
+
+def _scopes(group: pd.DataFrame) -> str:
+    """What a validation covered, e.g. "rows changed since the last snapshot: 12,345 rows (9
+    expectations); whole table, in DuckDB: 6,590,125 rows (3)"."""
+    parts = []
+    for scope, part in group.groupby("scope", sort=False):
+        rows = int(part["rows_validated"].max())
+        words = SCOPE_WORDS.get(str(scope), str(scope))
+        parts.append(f"{html.escape(words)}: {rows:,} rows ({len(part)} expectations)")
+    return "; ".join(parts)
+
+
 def render_data_docs(settings: Settings, runs: int = DOCS_RUNS) -> Path:
     """Static HTML of the stored results, newest run first: one page, no network, no JS."""
     started = time.perf_counter()
@@ -488,7 +944,7 @@ def render_data_docs(settings: Settings, runs: int = DOCS_RUNS) -> Path:
             f"<h2>run {e(run_id)}</h2><p>{run['batch'].nunique()} validations, {len(run)} "
             f"expectations: {errors} error failure(s), {warns} warning(s)</p>"
             "<table><tr><th>stage</th><th>suite</th><th>batch</th><th>rows</th>"
-            "<th>expectations</th><th>status</th></tr>"
+            "<th>validated</th><th>expectations</th><th>status</th></tr>"
         )
         for (stage, suite_name, batch), group in run.groupby(
             ["stage", "suite", "batch"], sort=True
@@ -497,6 +953,7 @@ def render_data_docs(settings: Settings, runs: int = DOCS_RUNS) -> Path:
             worst = "error" if (failed["severity"] == "error").any() else "warn"
             rows = "".join(
                 f"<tr><td>{e(str(r.expectation))}</td><td>{e(str(r.column_name or ''))}</td>"
+                f"<td>{e(str(r.scope))}</td><td>{_count(r.rows_validated)}</td>"
                 f"<td>{e(r.severity)}</td><td>{_status(r.success, r.severity)}</td>"
                 f"<td>{_count(r.unexpected_count)}</td>"
                 f"<td><code>{e(str(r.observed_value or '')[:200])}</code></td>"
@@ -506,9 +963,11 @@ def render_data_docs(settings: Settings, runs: int = DOCS_RUNS) -> Path:
             parts.append(
                 f"<tr><td>{e(stage)}</td><td>{e(suite_name)}</td><td>{e(batch)}<details>"
                 "<summary>expectations</summary><table><tr><th>expectation</th><th>column</th>"
+                "<th>scope</th><th>rows</th>"
                 "<th>severity</th><th>result</th><th>unexpected</th><th>observed</th>"
                 f"<th>arguments</th></tr>{rows}</table></details></td>"
-                f"<td>{int(group['rows_validated'].max())}</td><td>{len(group)}</td>"
+                f"<td>{int(group['rows_validated'].max())}</td><td>{_scopes(group)}</td>"
+                f"<td>{len(group)}</td>"
                 f"<td>{_status(failed.empty, worst)}</td></tr>"
             )
         parts.append("</table>")

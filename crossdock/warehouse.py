@@ -248,9 +248,11 @@ def generate_docs(settings: Settings) -> Path:
 
 
 def gate_marts(settings: Settings, run_id: str = "adhoc") -> list[GateResult]:
-    """Validate every mart (its GX suite) and the warehouse checks (lake vs ledger, referential
-    integrity, freshness, on-time drift); record every result in dq_results and the Data Docs;
-    raise GateFailed if an `error` expectation failed. See crossdock.dq.gate_warehouse."""
+    """Validate every mart (its GX suite; a large mart's row expectations only on the rows that
+    changed since the last published snapshot, its whole-table ones over the whole mart) and the
+    warehouse checks (lake vs ledger, referential integrity, freshness, on-time drift); record
+    every result in dq_results and the Data Docs; raise GateFailed if an `error` expectation
+    failed. See crossdock.dq.gate_warehouse and crossdock.dq.gate_mart."""
     from crossdock.dq import gate_warehouse
 
     return gate_warehouse(settings, run_id)

@@ -38,6 +38,11 @@ class Outcome:
     blocking: bool = True  # False: its unexpected rows may be quarantined instead
     severity: str = ERROR  # "warn": a failure is recorded, never blocks or quarantines
     kwargs: dict[str, Any] = field(default_factory=dict, repr=False)
+    # What the outcome covers (mart gates, crossdock.dq): "whole" (the batch), "delta" (the rows
+    # not in the last validated snapshot) or "table" (a whole-table check computed in DuckDB);
+    # scope_rows: the rows it covered (None: the batch's rows).
+    scope: str = "whole"
+    scope_rows: int | None = None
 
     @property
     def quarantinable(self) -> bool:
