@@ -60,6 +60,19 @@ class Feed:
         return typed, sorted(errors, key=lambda e: (e.line, e.column))
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def compressed_error(path: Path, source_file: str, exc: OSError) -> Exception:
+    """polars reads a file that starts with the gzip magic bytes as gzip and raises OSError when
+    it is not (or is cut short): that is the file's fault, a FeedError naming it. Any other
+    OSError (the disk, permissions) is not, and is raised as it is."""
+    with path.open("rb") as f:
+        if f.read(2) == GZIP_MAGIC:
+            return FeedError(f"{source_file}: cannot be parsed as CSV: corrupt gzip data ({exc})")
+    return exc
+
+
 def read_csv_text(path: Path, source_file: str, separator: str = ",") -> pl.DataFrame:
     """Every column as text, with the 1-based file line of each row (header is line 1)."""
     try:
@@ -72,6 +85,8 @@ def read_csv_text(path: Path, source_file: str, separator: str = ",") -> pl.Data
         )
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise FeedError(f"{source_file}: cannot be parsed as CSV: {exc}") from exc
+    except OSError as exc:
+        raise compressed_error(path, source_file, exc) from exc
     raw = raw.with_row_index("_source_line", offset=2).with_columns(
         pl.col("_source_line").cast(pl.Int64)
     )

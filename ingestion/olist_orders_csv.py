@@ -38,7 +38,7 @@ from pathlib import Path, PurePosixPath
 import polars as pl
 
 from ingestion.contract import FeedError
-from ingestion.feed import Feed
+from ingestion.feed import Feed, compressed_error
 from ingestion.marketplace_orders_csv import CONTRACT
 
 PLATFORM = "olist"
@@ -176,6 +176,8 @@ def read_table(path: Path, source_file: str, table: str) -> pl.DataFrame:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise FeedError(f"{source_file}: cannot be parsed as CSV: {exc}") from exc
+    except OSError as exc:
+        raise compressed_error(path, source_file, exc) from exc
     frame = frame.rename(lambda c: c.lstrip("\ufeff").strip())
     missing = [c for c in USED_COLUMNS.get(table, ()) if c not in frame.columns]
     if missing:
