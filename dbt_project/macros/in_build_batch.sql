@@ -1,7 +1,8 @@
 {#
     True for the lake rows of the files this build adds (stg_crossdock__build_batch_files): the
-    condition incremental models use to find their new rows and the keys those touch. The
-    delivery_date test lets DuckDB skip the lake's other partitions before comparing sha256s.
+    condition incremental models use to find their new rows and the keys those touch, as
+    literals (build_batch_literals): DuckDB skips the lake's other partitions and row groups
+    before it reads a row.
     `qualifier`: the table alias of the lake relation, if the query reads more than one.
     A model calling it needs `-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}`.
     A lake import CTE read twice (once for the batch's keys, once for every row of those keys)
@@ -9,9 +10,9 @@
 #}
 {% macro in_build_batch(qualifier=none) -%}
     {%- set prefix = qualifier ~ '.' if qualifier else '' -%}
-    {%- set batch = ref('stg_crossdock__build_batch_files') -%}
+    {%- set batch = build_batch_literals() -%}
     (
-        {{ prefix }}delivery_date in (select batch_files.delivery_date from {{ batch }} as batch_files)
-        and {{ prefix }}_file_sha256 in (select batch_files.file_sha256 from {{ batch }} as batch_files)
+        {{ prefix }}delivery_date in ({{ batch.dates }})
+        and {{ prefix }}_file_sha256 in ({{ batch.shas }})
     )
 {%- endmacro %}
