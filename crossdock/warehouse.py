@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -114,6 +115,7 @@ def run_dbt(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 META_SCHEMA = "crossdock_meta"
+SHA256_OR_EMPTY = re.compile(r"[0-9a-f]{64}|")  # "": a zero-row lake file has no lineage
 # Data tests with `where: "__build_batch__"` test the rows of the files a build adds: every row
 # in a first or full-refresh build, the new files' rows in an increment
 # (macros/get_where_subquery.sql). Every crossdock dbt invocation passes the same vars, so dbt's
@@ -148,7 +150,10 @@ def stage_build_batch(
     marts = con.execute(
         "select count(*) from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]
     ).fetchone()
-    from_scratch = full_refresh or not (marts and marts[0])
+    built_count = con.execute(f"select count(*) from {META_SCHEMA}.built_files").fetchone()
+    # as build_batch_literals decides it: nothing built before (a first build, a full refresh,
+    # or a warehouse built before the batch existed) means the batch is every lake file
+    from_scratch = full_refresh or not (marts and marts[0]) or not (built_count and built_count[0])
     if from_scratch:
         con.execute(f"delete from {META_SCHEMA}.built_files")
     built_rows = con.execute(f"select lake_path from {META_SCHEMA}.built_files").fetchall()
@@ -168,6 +173,9 @@ def stage_build_batch(
                 [[str(p) for p in new]],
             ).fetchall()
         )
+        bad = sorted(str(p) for p in new if not SHA256_OR_EMPTY.fullmatch(shas.get(str(p), "")))
+        if bad:  # the batch is inlined into SQL as literals: only hex digests may pass
+            raise BuildFailed(f"lake files without a sha256 _file_sha256 lineage: {bad[:5]}")
         con.executemany(
             f"insert into {META_SCHEMA}.build_batch_files values (?, ?, ?, ?)",
             [
@@ -184,11 +192,13 @@ def stage_build_batch(
 
 
 def commit_build_batch(con: duckdb.DuckDBPyConnection) -> None:
-    """Mark the batch's files as built (after a successful dbt build)."""
+    """Mark the batch's files as built (after a successful dbt build) and empty the batch, so
+    a later dbt run outside `crossdock build` (the forecast refresh) has nothing new to apply."""
     con.execute(
         f"insert into {META_SCHEMA}.built_files"
         f" select *, now() from {META_SCHEMA}.build_batch_files on conflict do nothing"
     )
+    con.execute(f"delete from {META_SCHEMA}.build_batch_files")
 
 
 def build(settings: Settings, *, full_refresh: bool = False) -> BuildResult:

@@ -86,7 +86,10 @@ def read_csv_text(path: Path, source_file: str, separator: str = ",") -> pl.Data
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise FeedError(f"{source_file}: cannot be parsed as CSV: {exc}") from exc
     except OSError as exc:
-        raise compressed_error(path, source_file, exc) from exc
+        error = compressed_error(path, source_file, exc)
+        if error is exc:
+            raise
+        raise error from exc
     raw = raw.with_row_index("_source_line", offset=2).with_columns(
         pl.col("_source_line").cast(pl.Int64)
     )

@@ -177,7 +177,10 @@ def read_table(path: Path, source_file: str, table: str) -> pl.DataFrame:
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         raise FeedError(f"{source_file}: cannot be parsed as CSV: {exc}") from exc
     except OSError as exc:
-        raise compressed_error(path, source_file, exc) from exc
+        error = compressed_error(path, source_file, exc)
+        if error is exc:
+            raise
+        raise error from exc
     frame = frame.rename(lambda c: c.lstrip("\ufeff").strip())
     missing = [c for c in USED_COLUMNS.get(table, ()) if c not in frame.columns]
     if missing:

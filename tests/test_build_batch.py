@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from crossdock.config import Settings
@@ -30,6 +31,16 @@ def meta(settings: Settings, table: str) -> dict[str, str]:
     return dict(rows)
 
 
+def last_built(settings: Settings) -> set[str]:
+    """The files the last successful build added (they share its built_at)."""
+    with duckdb.connect(str(settings.build_path), read_only=True) as con:
+        rows = con.execute(
+            "select lake_path from crossdock_meta.built_files"
+            " where built_at = (select max(built_at) from crossdock_meta.built_files)"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
 @pytest.fixture
 def home(fixture_build: Settings, tmp_path: Path) -> Settings:
     settings = Settings(home=tmp_path)
@@ -41,8 +52,9 @@ def home(fixture_build: Settings, tmp_path: Path) -> Settings:
 
 def test_first_build_batches_every_lake_file(fixture_build: Settings):
     files = lake_files(fixture_build)
-    assert files and set(meta(fixture_build, "build_batch_files")) == files
+    assert files and last_built(fixture_build) == files
     assert set(meta(fixture_build, "built_files")) == files
+    assert meta(fixture_build, "build_batch_files") == {}  # emptied once built
 
 
 def test_increment_batches_only_new_files_and_a_failed_build_keeps_them(home: Settings):
@@ -55,15 +67,15 @@ def test_increment_batches_only_new_files_and_a_failed_build_keeps_them(home: Se
     assert len(new) == 1
 
     result = build(home)
-    batch = meta(home, "build_batch_files")
-    assert set(batch) == new
+    assert last_built(home) == new
     with duckdb.connect(str(home.build_path), read_only=True) as con:
         (sha,) = con.execute(
             "select distinct _file_sha256 from staging.stg_marketplace__order_lines"
             " where order_id = 'AMZ-9001'"
         ).fetchone()
-    assert batch == {next(iter(new)): sha}
-    assert set(meta(home, "built_files")) == before | new
+    built = meta(home, "built_files")
+    assert built[next(iter(new))] == sha
+    assert set(built) == before | new and meta(home, "build_batch_files") == {}
     assert result.unit_tests_passed == 0 and result.tests_passed > 0
 
     # a bad row in the next delivery fails the increment: its file stays unbuilt
@@ -80,5 +92,18 @@ def test_increment_batches_only_new_files_and_a_failed_build_keeps_them(home: Se
 
 def test_full_refresh_batches_everything_and_runs_unit_tests(home: Settings):
     result = build(home, full_refresh=True)
-    assert set(meta(home, "build_batch_files")) == lake_files(home)
+    assert last_built(home) == lake_files(home) == set(meta(home, "built_files"))
     assert result.unit_tests_passed > 0
+
+
+def test_a_lake_file_whose_lineage_is_no_sha256_stops_the_build(home: Settings):
+    # the batch is inlined into SQL as literals: a quote in it must never reach dbt
+    line = order_line("AMZ-9003", 1, 1, 5.0)
+    write_lake_file(
+        home.lake, "marketplace_order_lines", "2024-03-07", "odd.csv", [line], ORDER_LINE_SCHEMA
+    )
+    (path,) = (home.lake / "marketplace_order_lines" / "delivery_date=2024-03-07").glob("*")
+    frame = pl.read_parquet(path).with_columns(pl.lit("x' or true or '").alias("_file_sha256"))
+    frame.write_parquet(path)
+    with pytest.raises(BuildFailed, match="without a sha256"):
+        build(home)
