@@ -272,20 +272,17 @@ def expectation_scope(config: Any) -> str:
 def suite_fingerprint(suite: Any) -> str:
     """What the suite checks: every expectation's type, arguments and meta, and the content of
     the reference tables it names. A snapshot gated by another suite vouches for nothing."""
+    from quality.gates import json_safe_kwargs
     from quality.reference_expectation import REFERENCES
 
     parts = []
     for e in suite.expectations:
         config = e.configuration
-        parts.append([config.type, _json_safe_dict(config.kwargs), config.meta or {}])
+        parts.append([config.type, json_safe_kwargs(config.kwargs), config.meta or {}])
         if reference := config.kwargs.get("reference"):
             parts.append(sorted(REFERENCES[reference]()))
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _json_safe_dict(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in kwargs.items() if k != "batch_id"}
 
 
 @dataclass(frozen=True)
@@ -431,7 +428,7 @@ def gate_mart(
 def _in_suite_order(configs: list[Any], outcomes: list[Any]) -> list[Any]:
     """GX reports a suite's results grouped by domain, not in the suite's order: the outcome of
     each of `configs`, in their order (matched on type and arguments)."""
-    from quality.gates import _json_safe_kwargs
+    from quality.gates import json_safe_kwargs
 
     def key(kind: str, kwargs: dict[str, Any]) -> str:
         return json.dumps([kind, kwargs], sort_keys=True, default=str)
@@ -439,7 +436,7 @@ def _in_suite_order(configs: list[Any], outcomes: list[Any]) -> list[Any]:
     left = [(key(o.expectation, o.kwargs), o) for o in outcomes]
     ordered = []
     for config in configs:
-        wanted = key(config.type, _json_safe_kwargs(config.kwargs))
+        wanted = key(config.type, json_safe_kwargs(config.kwargs))
         at = next((n for n, (k, _) in enumerate(left) if k == wanted), None)
         if at is None:
             raise RuntimeError(f"no GX result for {config.type} {config.kwargs}")
@@ -542,7 +539,7 @@ def _table_outcome(
     table_columns: list[str],
 ) -> Any:
     """A whole-table expectation's outcome over the whole relation (`rows` rows)."""
-    from quality.gates import validate
+    from quality.gates import json_safe_kwargs, validate
     from quality.suites.common import suite
 
     kwargs = config.kwargs
@@ -561,7 +558,7 @@ def _table_outcome(
                 observed=rows,
                 unexpected_count=None,
                 sample=[],
-                kwargs=_json_safe_dict(config.kwargs),
+                kwargs=json_safe_kwargs(config.kwargs),
                 scope="table",
                 scope_rows=rows,
             )

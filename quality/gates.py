@@ -181,7 +181,7 @@ def validate(
                 blocking=severity == ERROR
                 and ((config.meta or {}).get("on_failure", "quarantine") == "block" or not rows),
                 severity=severity,
-                kwargs=_json_safe_kwargs(config.kwargs),
+                kwargs=json_safe_kwargs(config.kwargs),
             )
         )
     # A failed `warn` expectation is recorded but does not fail the gate.
@@ -190,5 +190,5 @@ def validate(
     return GateResult(suite.name, batch, success, len(frame), outcomes, seconds=seconds)
 
 
-def _json_safe_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+def json_safe_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {k: _json_safe(v) for k, v in kwargs.items() if k != "batch_id"}
