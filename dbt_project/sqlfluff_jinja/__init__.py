@@ -61,3 +61,7 @@ def in_build_batch(qualifier: str | None = None) -> str:
         f"({prefix}delivery_date in (select batch_files.delivery_date from batch_files)"
         f" and {prefix}_file_sha256 in (select batch_files.file_sha256 from batch_files))"
     )
+
+
+def rows_of_touched_keys(relation: str, keys: Sequence[str]) -> str:
+    return f"select {relation}.* from {relation}"

@@ -27,32 +27,9 @@ all_inventory_snapshots as not materialized (
 
 ),
 
-{% if is_incremental() %}
-
-touched_keys as (
-
-    select distinct
-        snapshot_date,
-        warehouse_id,
-        sku
-    from all_inventory_snapshots
-    where {{ in_build_batch() }}
-
-),
-
-{% endif %}
-
 inventory_snapshots as (
 
-    select all_inventory_snapshots.*
-    from all_inventory_snapshots
-    {% if is_incremental() %}
-    inner join touched_keys
-        on
-            all_inventory_snapshots.snapshot_date = touched_keys.snapshot_date
-            and all_inventory_snapshots.warehouse_id = touched_keys.warehouse_id
-            and all_inventory_snapshots.sku = touched_keys.sku
-    {% endif %}
+    {{ rows_of_touched_keys('all_inventory_snapshots', ['snapshot_date', 'warehouse_id', 'sku']) }}
 
 ),
 

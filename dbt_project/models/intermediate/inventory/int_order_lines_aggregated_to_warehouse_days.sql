@@ -47,32 +47,9 @@ warehouse_lines as not materialized (
 
 ),
 
-{% if is_incremental() %}
-
-touched_days as (
-
-    select distinct
-        warehouse_country,
-        sku,
-        sale_date
-    from warehouse_lines
-    where {{ in_build_batch() }}
-
-),
-
-{% endif %}
-
 lines_to_aggregate as (
 
-    select warehouse_lines.*
-    from warehouse_lines
-    {% if is_incremental() %}
-    inner join touched_days
-        on
-            warehouse_lines.warehouse_country = touched_days.warehouse_country
-            and warehouse_lines.sku = touched_days.sku
-            and warehouse_lines.sale_date = touched_days.sale_date
-    {% endif %}
+    {{ rows_of_touched_keys('warehouse_lines', ['warehouse_country', 'sku', 'sale_date']) }}
 
 ),
 

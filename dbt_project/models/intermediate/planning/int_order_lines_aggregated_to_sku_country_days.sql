@@ -45,32 +45,9 @@ placed_lines as not materialized (
 
 ),
 
-{% if is_incremental() %}
-
-touched_days as (
-
-    select distinct
-        sku,
-        destination_country,
-        demand_date
-    from placed_lines
-    where {{ in_build_batch() }}
-
-),
-
-{% endif %}
-
 lines_to_aggregate as (
 
-    select placed_lines.*
-    from placed_lines
-    {% if is_incremental() %}
-    inner join touched_days
-        on
-            placed_lines.sku = touched_days.sku
-            and placed_lines.destination_country = touched_days.destination_country
-            and placed_lines.demand_date = touched_days.demand_date
-    {% endif %}
+    {{ rows_of_touched_keys('placed_lines', ['sku', 'destination_country', 'demand_date']) }}
 
 ),
 
