@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
 # (it cannot have been raised otherwise), so `crossdock ingest` never imports dbt's side or
 # the forecast's, and GX only when its gates run (in the background, see crossdock.ingest).
 STEP_FAILURES = {
+    "crossdock.dq": "PublishRefused",
     "crossdock.forecast": "ForecastError",
     "crossdock.ingest": "IngestFailed",
     "crossdock.warehouse": "BuildFailed",

@@ -31,13 +31,15 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from crossdock.config import Settings
 from crossdock.ledger import Ledger, connect_sqlite
+
+if TYPE_CHECKING:  # pandas loads on first use: ingest imports this module before it needs it
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +171,8 @@ class DqStore:
         return new
 
     def frame(self, where: str = "true", params: tuple = ()) -> pd.DataFrame:
+        import pandas as pd
+
         with self._connect() as con:
             cur = con.execute(
                 f"select {', '.join(COLUMNS)} from dq_results where {where}"
@@ -204,6 +208,75 @@ def sync_to_warehouse(settings: Settings, con: duckdb.DuckDBPyConnection) -> int
     finally:
         con.unregister("dq_new")
     return len(new)
+
+
+# --- what publish may serve --------------------------------------------------------------------
+#
+# A build marks the marts it may change as ungated before dbt runs (every mart for `crossdock
+# build`, the forecast marts for the forecast refresh's build); a gate that passes clears the
+# marts it validated; publish refuses while any is left. So a failed gate, or a build whose gate
+# never ran, blocks every later publish of those marts, whichever DAG publishes next: the
+# forecast DAG after a failed warehouse gate publishes nothing. A build file without the table
+# (one made before it existed, or not by crossdock) has no such record and is not blocked.
+
+UNGATED = f"{DQ_SCHEMA}.ungated_marts"
+EVERY_MART = "*"  # marked by a build of every model
+
+
+class PublishRefused(Exception):
+    """The build holds marts that changed since their last passing gate."""
+
+
+def mark_ungated(con: duckdb.DuckDBPyConnection, marts: list[str]) -> None:
+    """Before a build that may change `marts` (EVERY_MART: all of them): publish refuses them
+    until a gate passes them. Committed before dbt starts, so a killed build is covered too."""
+    con.execute(f"create schema if not exists {DQ_SCHEMA}")
+    con.execute(
+        f"create table if not exists {UNGATED} (mart varchar primary key, marked_at timestamptz)"
+    )
+    con.executemany(
+        f"insert into {UNGATED} values (?, now()) on conflict do nothing", [[m] for m in marts]
+    )
+
+
+def clear_ungated(con: duckdb.DuckDBPyConnection, marts: list[str] | None) -> None:
+    """A gate passed `marts` (None: every mart, the warehouse gate's whole suite set)."""
+    if not _has_ungated_table(con):
+        return
+    if marts is None:
+        con.execute(f"delete from {UNGATED}")
+    elif marts:
+        con.execute(f"delete from {UNGATED} where mart in ?", [marts])
+
+
+def ungated_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The marts changed since their last passing gate (EVERY_MART: a build of every model)."""
+    if not _has_ungated_table(con):
+        return []
+    return [r[0] for r in con.execute(f"select mart from {UNGATED} order by mart").fetchall()]
+
+
+def refuse_ungated(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Raise PublishRefused when `con`'s build holds marts no passing gate has validated."""
+    if ungated := ungated_marts(con):
+        what = (
+            "every mart (a build whose gate failed or has not run)"
+            if EVERY_MART in ungated
+            else ", ".join(ungated)
+        )
+        raise PublishRefused(
+            f"{path}: not published: {what} changed since the last passing gate; run"
+            " `crossdock gate` (or the forecast DAG's gate) and publish once it passes"
+        )
+
+
+def _has_ungated_table(con: duckdb.DuckDBPyConnection) -> bool:
+    (n,) = con.execute(
+        "select count(*) from information_schema.tables where table_catalog = current_database()"
+        " and table_schema = ? and table_name = 'ungated_marts'",
+        [DQ_SCHEMA],
+    ).fetchone()
+    return bool(n)
 
 
 # --- the mart gates ---------------------------------------------------------------------------
@@ -539,6 +612,8 @@ def _table_outcome(
     table_columns: list[str],
 ) -> Any:
     """A whole-table expectation's outcome over the whole relation (`rows` rows)."""
+    import pandas as pd
+
     from quality.gates import json_safe_kwargs, validate
     from quality.suites.common import suite
 
@@ -677,6 +752,8 @@ def reconciliation_frame(
     settings: Settings, con: duckdb.DuckDBPyConnection
 ) -> tuple[pd.DataFrame, list[str]]:
     """Per lake entity: files and rows in the ledger vs in the lake; and the offending files."""
+    import pandas as pd
+
     from crossdock.warehouse import lake_sources
 
     by_path = {e.lake_path: e.rows_landed for e in Ledger(settings.ledger_path).entries()}
@@ -730,6 +807,8 @@ select
 def freshness_frame(settings: Settings, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Newest delivery day of each required lake entity (lag behind the newest of any feed) and
     of each incremental mart (lag behind the newest delivery of the feed it is built from)."""
+    import pandas as pd
+
     from crossdock.warehouse import lake_sources
 
     newest: dict[str, Any] = {}
@@ -755,6 +834,8 @@ INCREMENTAL_MARTS = {"fct_shipment_events": "carrier_tracking_events"}
 
 
 def _days(newer: str | None, older: str | None) -> int | None:
+    import pandas as pd
+
     if not newer or not older:
         return None
     return (pd.Timestamp(newer) - pd.Timestamp(older)).days
@@ -827,11 +908,14 @@ def gate_warehouse(
     dq.record(
         [r for r in results if r.batch.startswith("warehouse.")], stage="warehouse", run_id=run_id
     )
+    passed = all(r.success for r in results)
     with duckdb.connect(str(settings.build_path)) as con:
         sync_to_warehouse(settings, con)
         record_vouched(con, marts, run_id)
+        if passed:  # every mart's suite and the warehouse checks: publish may serve them
+            clear_ungated(con, None)
     render_data_docs(settings)
-    if not all(r.success for r in results):
+    if not passed:
         raise GateFailed(results, detail="\n".join(problems[:50]))
     return results
 
@@ -898,6 +982,8 @@ def _status(ok: bool, severity: str) -> str:
 
 
 def _count(value: Any) -> str:
+    import pandas as pd
+
     return "" if value is None or pd.isna(value) else str(int(value))
 
 

@@ -535,8 +535,12 @@ FORECAST_TAG = "forecast"
 def build_forecast_marts(settings: Settings) -> dict[str, object]:
     """`dbt build --select tag:forecast` (models and their tests); a selection that matches no
     model yet builds nothing and is not an error."""
+    from crossdock.dq import EVERY_MART, mark_ungated
     from crossdock.warehouse import BUILD_VARS, BuildFailed, run_dbt
 
+    with duckdb.connect(str(settings.build_path)) as con:
+        # the forecast marts of the last manifest (every mart before the first one exists)
+        mark_ungated(con, forecast_marts(settings) or [EVERY_MART])
     proc = run_dbt(
         settings,
         "build",
@@ -579,7 +583,7 @@ def gate_forecast_marts(settings: Settings, run_id: str = "adhoc") -> list:
     """Validate the forecast-tagged marts with their GX suites (quality/suites/marts/), as the
     warehouse gate validates every mart (chunked above its row limit), and record the results in
     dq_results; a forecast mart without a suite fails the gate, as none is published ungated."""
-    from crossdock.dq import store, sync_to_warehouse, validate_mart
+    from crossdock.dq import clear_ungated, store, sync_to_warehouse, validate_mart
     from quality.gates import GateFailed
     from quality.suites.marts import SUITES
 
@@ -589,10 +593,13 @@ def gate_forecast_marts(settings: Settings, run_id: str = "adhoc") -> list:
         raise ForecastError(f"forecast marts without a GX suite: {', '.join(unsuited)}")
     with duckdb.connect(str(settings.build_path), read_only=True) as con:
         results = [validate_mart(con, mart, SUITES[mart]) for mart in marts]
+    passed = all(r.success for r in results)
     if results:
         store(settings).record(results, stage="marts", run_id=run_id)
         with duckdb.connect(str(settings.build_path)) as con:
             sync_to_warehouse(settings, con)
-    if not all(r.success for r in results):
+            if passed:
+                clear_ungated(con, marts)
+    if not passed:
         raise GateFailed(results)
     return results

@@ -1,5 +1,8 @@
 """Publish the gated build warehouse as the read-only serving snapshot.
 
+Only a gated build: publish refuses (crossdock.dq.PublishRefused) while the build holds a mart
+that changed since its last passing gate, so a failed gate blocks every DAG's publish.
+
 The serving file is never written in place: the build file is checkpointed, copied beside the
 serving file, made read-only and renamed over it. A reader that has the old snapshot open keeps
 reading it (same inode) until it reconnects; a new reader gets the complete new one. Nothing the
@@ -28,6 +31,7 @@ import duckdb
 
 from crossdock.config import Settings
 from crossdock.crashpoints import crash_point
+from crossdock.dq import refuse_ungated
 from crossdock.lake import fsync_dir
 from crossdock.warehouse import mart_fingerprints
 
@@ -68,8 +72,10 @@ def publish(settings: Settings) -> PublishResult:
     src = settings.build_path
     if not src.exists():
         raise FileNotFoundError(f"no build warehouse at {src}: run `crossdock build` first")
-    # Fold the write-ahead log into the file so that the copy is complete.
+    # Only what passed its gate (crossdock.dq: a build marks the marts it changes until then).
+    # Then fold the write-ahead log into the file so that the copy is complete.
     with duckdb.connect(str(src)) as con:
+        refuse_ungated(con, src)
         con.execute("checkpoint")
     crash_point("publish.checkpointed")
     dst = settings.serving_path

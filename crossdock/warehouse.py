@@ -210,9 +210,12 @@ def build(settings: Settings, *, full_refresh: bool = False) -> BuildResult:
     prepare_lake(settings.lake)
     export_reference(settings.lake)  # the dbt `reference` source: <lake>/reference/*.parquet
     settings.build_dir.mkdir(parents=True, exist_ok=True)
+    from crossdock.dq import EVERY_MART, mark_ungated, sync_to_warehouse
+
     with duckdb.connect(str(settings.build_path)) as con:
         ensure_tables(con)  # the dbt `forecasts` source exists before the first refresh
         from_scratch = stage_build_batch(settings, con, full_refresh=full_refresh)
+        mark_ungated(con, [EVERY_MART])  # publish waits for the gate that passes this build
     args = ["build", "--fail-fast", *BUILD_VARS]
     if full_refresh:
         args.append("--full-refresh")
@@ -221,8 +224,6 @@ def build(settings: Settings, *, full_refresh: bool = False) -> BuildResult:
         # builds (and in CI), not again in every increment
         args += ["--exclude-resource-type", "unit_test"]
     _dbt_or_fail(settings, *args)
-    from crossdock.dq import sync_to_warehouse
-
     with duckdb.connect(str(settings.build_path)) as con:
         sync_to_warehouse(settings, con)  # the landing gates' results recorded since the last build
         commit_build_batch(con)

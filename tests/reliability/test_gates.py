@@ -108,3 +108,49 @@ def test_warehouse_gate_blocks_on_unrecorded_lake_files_and_keeps_every_result(
     publish(settings)
     with connect_serving(settings) as con:
         assert dq_rows(con) == before  # in the serving snapshot, each result once
+
+
+def test_publish_serves_only_what_a_gate_passed(fixture_build: Settings, tmp_path: Path):
+    """A build marks its marts ungated until a gate passes them; publish refuses meanwhile, so a
+    failed warehouse gate also blocks the forecast DAG's publish (its gate covers its marts)."""
+    from crossdock.dq import EVERY_MART, PublishRefused, ungated_marts
+    from crossdock.forecast import build_forecast_marts, forecast_marts, gate_forecast_marts
+    from crossdock.warehouse import build
+
+    settings = Settings(home=tmp_path / "home")
+    shutil.copytree(fixture_build.lake, settings.lake)
+    settings.build_dir.mkdir(parents=True)
+    shutil.copyfile(fixture_build.build_path, settings.build_path)
+
+    def ungated() -> list[str]:
+        with duckdb.connect(str(settings.build_path), read_only=True) as con:
+            return ungated_marts(con)
+
+    assert ungated() == [EVERY_MART]  # built, never gated
+    with pytest.raises(PublishRefused, match="every mart"):
+        publish(settings)
+    with pytest.raises(GateFailed):  # lake files not in any ledger
+        gate_warehouse(settings, "run-1")
+    with pytest.raises(PublishRefused):
+        publish(settings)
+    assert not settings.serving_path.exists()
+
+    _record_lake_in_ledger(settings)
+    gate_warehouse(settings, "run-2")
+    assert ungated() == []
+    served = publish(settings).version
+
+    build(settings)  # the next day's build, then its gate fails
+    settings.ledger_path.unlink()
+    with pytest.raises(GateFailed):
+        gate_warehouse(settings, "run-3")
+    # The forecast DAG: its build and gate pass, but the other marts are still ungated.
+    build_forecast_marts(settings)
+    marts = forecast_marts(settings)
+    assert marts
+    gate_forecast_marts(settings, "run-4")
+    assert ungated() == [EVERY_MART]
+    with pytest.raises(PublishRefused):
+        publish(settings)
+    with connect_serving(settings) as con:
+        assert con.execute("select version from serving.snapshot").fetchone() == (served,)
