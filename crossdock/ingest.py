@@ -20,19 +20,21 @@ re-run sweeps.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
-import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
 
 from crossdock.config import Settings
 from crossdock.crashpoints import crash_point
 from crossdock.dq import DqStore, suite_columns
+from crossdock.gate_worker import Worker, WorkerGone
 from crossdock.lake import fsync_dir, lake_relpath, sweep_tmp, write_atomic
 from crossdock.ledger import Ledger, LedgerEntry
 from ingestion import feeds_of
@@ -40,9 +42,10 @@ from ingestion.contract import FeedError, RowError, file_sha256
 from ingestion.feed import Feed
 
 if TYPE_CHECKING:
-    from quality.gates import GateResult
+    from quality.results import GateResult
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 LAKE_WRITERS = 4  # lake files written (compressed, fsynced) at once
 PARSERS = 2  # files parsed at once (polars and DuckDB release the GIL; JSON pages do not)
 
@@ -172,6 +175,22 @@ def parse_file(settings: Settings, ledger: Ledger, feed: Feed, path: Path) -> Pa
     return None if sha is None else parse_new(settings, feed, path, sha)
 
 
+# --- the landing gates, in a worker process -------------------------------------------------
+#
+# GX takes ~2 s of interpreter time to import, and in this process it held the GIL against the
+# parsers (the JSON and TSV walks are Python): a day's ingest waited ~3 s on it. The gates run
+# in a worker process instead (crossdock.gate_worker), which imports GX while the files parse
+# here; a batch crosses as Arrow IPC (only the columns its suite reads) and its GateResult comes
+# back (quality.results: no GX import on this side). One worker per process, reused by every
+# ingest in it (the CLI's families, dag.test() runs). Should it fail to start or die, the gates
+# run in this process from then on.
+
+_WORKER: Worker | None = None
+_WORKER_LOCK = threading.Lock()
+_IN_PROCESS = False  # set once the worker could not start or died: gate here from then on
+_SUITE_COLUMNS: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+
+
 def _import_gates() -> None:
     import quality.suites.landing  # noqa: F401  (imports GX, seconds)
     from quality.gates import context
@@ -179,43 +198,63 @@ def _import_gates() -> None:
     context()
 
 
-def _start_gates_import() -> threading.Thread | None:
-    """Import GX in a thread while the first files are parsed (polars and DuckDB release the
-    GIL); `_gate`'s own import waits for it. None when GX is already imported."""
-    if "quality.suites.landing" in sys.modules:
-        return None
-    import pyarrow  # noqa: F401  (both threads need it: import it here, once, first)
+def gate_worker() -> Worker | None:
+    """The process's landing-gate worker, started on first use; it imports GX at once."""
+    global _WORKER, _IN_PROCESS
+    with _WORKER_LOCK:
+        if _WORKER is None and not _IN_PROCESS:
+            try:
+                _WORKER = Worker(warm_up=_import_gates)
+            except OSError as exc:
+                log.warning("no landing-gate worker (%s): gating in this process", exc)
+                _IN_PROCESS = True
+        return _WORKER
 
-    def run() -> None:
+
+def _in_gate_worker(fn: Callable[..., T], *args: object) -> T:
+    """`fn(*args)` in the gate worker; in this process if the worker is not available."""
+    global _WORKER, _IN_PROCESS
+    worker = gate_worker()
+    if worker is not None:
         try:
-            _import_gates()
-        except BaseException:  # the caller's own import raises it again, with its traceback
-            log.debug("background import of the landing gates failed", exc_info=True)
+            return worker.call(fn, *args)
+        except WorkerGone as exc:
+            log.warning("%s: gating in this process", exc)
+            with _WORKER_LOCK:
+                _WORKER, _IN_PROCESS = None, True
+    _import_gates()
+    return fn(*args)
 
-    thread = threading.Thread(target=run, name="crossdock-gates-import", daemon=True)
-    thread.start()
-    return thread
+
+def _suite_columns_in_worker(entity: str, columns: tuple[str, ...]) -> list[str]:
+    from quality.suites.landing import SUITES
+
+    return [c for c in suite_columns(SUITES[entity](), list(columns)) if c != "_source_line"]
+
+
+def _validate_in_worker(entity: str, ipc: bytes, batch: str) -> GateResult:
+    from quality.gates import validate
+    from quality.suites.landing import SUITES
+
+    frame = pl.read_ipc(io.BytesIO(ipc))
+    return validate(
+        frame.to_pandas(), SUITES[entity](), batch, line_column="_source_line", row_positions=True
+    )
 
 
 def _gate(feed: Feed, frame: pl.DataFrame, batch: str) -> GateResult:
-    from quality.gates import validate  # imported by _audit (timed apart from the gate)
-    from quality.suites.landing import SUITES
-
-    suite = SUITES[feed.entity]()
-    # Only the columns the suite reads (and the lines) cross into pandas: row positions are the
-    # same, and the other columns' conversion was most of the cost of a wide batch.
-    columns = [c for c in suite_columns(suite, frame.columns) if c != "_source_line"]
+    key = (feed.entity, tuple(frame.columns))
+    if key not in _SUITE_COLUMNS:
+        _SUITE_COLUMNS[key] = _in_gate_worker(_suite_columns_in_worker, *key)
+    # Only the columns the suite reads (and the lines) cross: row positions are the same, and
+    # the other columns' conversion to pandas was most of the cost of a wide batch.
     # Int32 as Int64: GX compares only int64/float64 columns vectorised (others row by row).
-    batch_frame = frame.select(*columns, "_source_line").with_columns(
+    batch_frame = frame.select(*_SUITE_COLUMNS[key], "_source_line").with_columns(
         pl.col(pl.Int32).cast(pl.Int64)
     )
-    return validate(
-        batch_frame.to_pandas(),
-        suite,
-        batch,
-        line_column="_source_line",
-        row_positions=True,
-    )
+    ipc = io.BytesIO()
+    batch_frame.write_ipc(ipc, compression="uncompressed")
+    return _in_gate_worker(_validate_in_worker, feed.entity, ipc.getvalue(), batch)
 
 
 def _with_gate_problems(
@@ -250,7 +289,6 @@ def _audit(
     feed: Feed, files: list[ParsedFile], day: str
 ) -> tuple[list[ParsedFile], list[GateResult], list[tuple[ParsedFile, str]]]:
     """Gate the batch; returns (files to land, gate results, rejected files with reasons)."""
-    _import_gates()  # waits for the background import, if one is running
 
     def gate_of(group: list[ParsedFile], batch: str) -> tuple[GateResult, list[ParsedFile]]:
         frame = pl.concat([p.good_rows() for p in group], how="diagonal_relaxed")
@@ -338,19 +376,15 @@ def ingest(settings: Settings, family: str, day: str, run_id: str = "adhoc") -> 
     """Ingest every file delivered for `family` on `day`; raise IngestFailed if any is rejected.
 
     Feeds are parsed one after the other (PARSERS files at a time); each feed's batch is gated in
-    a worker thread while the next feed is parsed; then the feeds land in order, each in one
-    ledger transaction. GX is imported in the background meanwhile."""
-    gx_import = _start_gates_import()
-    try:
-        with (
-            Ledger(settings.ledger_path).session() as ledger,
-            ThreadPoolExecutor(PARSERS, "crossdock-parse") as parsers,
-            ThreadPoolExecutor(1, "crossdock-gate") as gates,
-        ):
-            return _ingest(settings, ledger, parsers, gates, family, day, run_id)
-    finally:
-        if gx_import is not None:  # never return (or fork) with an import half done
-            gx_import.join()
+    a thread while the next feed is parsed (the GX work itself in the gate worker process,
+    which imports GX meanwhile); then the feeds land in order, each in one ledger transaction."""
+    gate_worker()
+    with (
+        Ledger(settings.ledger_path).session() as ledger,
+        ThreadPoolExecutor(PARSERS, "crossdock-parse") as parsers,
+        ThreadPoolExecutor(1, "crossdock-gate") as gates,
+    ):
+        return _ingest(settings, ledger, parsers, gates, family, day, run_id)
 
 
 def _ingest(

@@ -151,3 +151,66 @@ def test_shopify_loader_matches_json_and_locates_objects_on_any_layout():
             assert found[0] < found[1]
         else:
             assert found == lines
+
+
+GATE_WORKER_RUN = """
+import json, sys
+from pathlib import Path
+from crossdock import ingest
+from crossdock.config import Settings
+
+settings = Settings.from_env()
+out = {}
+for day in sys.argv[1:]:
+    if day == "kill":  # the worker dies between two ingests: the next gates run in-process
+        ingest._WORKER._proc.kill()
+        ingest._WORKER._proc.wait()
+        continue
+    report = ingest.ingest(settings, "customs", day)
+    out[day] = {
+        "landed": report.rows_landed,
+        "quarantined": report.rows_quarantined,
+        "gx_here": "great_expectations" in sys.modules,
+        "worker": ingest._WORKER is not None,
+    }
+print(json.dumps(out))
+"""
+
+
+def _clearance_day(home: Path, day: str) -> None:
+    folder = home / "landing" / "customs" / "clearance_events" / day
+    folder.mkdir(parents=True)
+    rows = [f"D{day}-{i},{day}T10:{i:02d}:00+01:00,RELEASED," for i in range(40)]
+    rows.append(f"D{day}-x,{day}T11:00:00+01:00,VANISHED,")  # not a clearance status: quarantined
+    (folder / f"clearance_broker_{day}.csv").write_text(
+        "declaration_id,event_at,status,remarks\n" + "\n".join(rows) + "\n"
+    )
+
+
+def test_landing_gates_run_in_a_worker_process_and_fall_back_to_this_one(tmp_path: Path):
+    """The ingesting process never imports GX (its worker does); the worker's verdict is the
+    same as an in-process gate's, which takes over when the worker dies."""
+    days = ["2025-03-01", "2025-03-02"]
+    for day in days:
+        _clearance_day(tmp_path, day)
+    env = {"CROSSDOCK_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", GATE_WORKER_RUN, days[0], "kill", days[1]],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    by_worker, in_process = result[days[0]], result[days[1]]
+    assert by_worker == {"landed": 40, "quarantined": 1, "gx_here": False, "worker": True}
+    assert in_process == {"landed": 40, "quarantined": 1, "gx_here": True, "worker": False}
+    assert "gating in this process" in out.stderr
+    quarantine = sorted((tmp_path / "lake" / "quarantine").glob("*/*.parquet"))
+    assert len(quarantine) == 2
+    import polars as pl
+
+    reasons = pl.read_parquet(quarantine).select("value", "reason").unique().rows()
+    assert reasons == [("VANISHED", "failed expect_column_values_to_be_in_set")]

@@ -33,11 +33,13 @@ import duckdb
 import pytest
 
 from crossdock.config import FAMILIES, Settings
+from crossdock.dq import gate_warehouse
 from crossdock.ingest import QUARANTINE_ENTITY, ingest
 from crossdock.ledger import Ledger
 from crossdock.warehouse import build, mart_fingerprints
 from simulator.generate import simulate
 from tests.reliability import workers
+from tests.reliability.test_gates import _record_lake_in_ledger
 
 SEED = 20261130
 START, DAYS = date(2025, 3, 3), 4
@@ -222,6 +224,8 @@ def test_build_and_publish_killed_at_seeded_points_recover_the_fault_free_marts(
     assert dbt_kills == DBT_KILLS
     build(Settings(home=home))  # the re-run
     assert mart_fingerprints(Settings(home=home).build_path) == reference
+    _record_lake_in_ledger(Settings(home=home))  # publish serves only a gated build
+    gate_warehouse(Settings(home=home), "gate")
 
     publish_kills = 0
     for i in range(PUBLISH_KILLS):
