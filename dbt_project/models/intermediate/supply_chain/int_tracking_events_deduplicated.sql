@@ -22,17 +22,13 @@
     recompute exactly those.
 #}
 
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
+
 with
 
 tracking_events as (
 
     select * from {{ ref('stg_carrier__tracking_events') }}
-
-),
-
-build_batch_files as (
-
-    select * from {{ ref('stg_crossdock__build_batch_files') }}
 
 ),
 
@@ -46,7 +42,7 @@ batch_shipments as (
 
     select distinct batch_copies.tracking_number
     from {{ ref('stg_carrier__tracking_events') }} as batch_copies
-    where batch_copies._file_sha256 in (select build_batch_files.file_sha256 from build_batch_files)
+    where {{ in_build_batch('batch_copies') }}
 
 ),
 

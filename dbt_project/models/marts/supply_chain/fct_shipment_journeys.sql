@@ -37,6 +37,8 @@
     Nothing else can change, so an incremental build equals a full refresh of the same lake.
 #}
 
+-- depends_on: {{ ref('stg_crossdock__build_batch_files') }}
+
 with
 
 shipments as (
@@ -61,12 +63,6 @@ scms_shipments as (
 order_lines as (
 
     select * from {{ ref('stg_marketplace__order_lines') }}
-
-),
-
-build_batch_files as (
-
-    select * from {{ ref('stg_crossdock__build_batch_files') }}
 
 ),
 
@@ -97,7 +93,7 @@ touched_shipments as (
     from {{ ref('int_tracking_events_pivoted_to_shipments') }} as ordered
     inner join order_lines
         on ordered.order_id = order_lines.order_id
-    where order_lines._file_sha256 in (select build_batch_files.file_sha256 from build_batch_files)
+    where {{ in_build_batch('order_lines') }}
 
     union
 
