@@ -4,11 +4,12 @@
 
 The same work as `crossdock ingest --start D --end D` (crossdock.steps.ingest per family: parse,
 validate, quarantine, land, ledger), run under bench.measure for wall time and peak RSS. The time
-spent in the landing gates (crossdock.ingest's `_gate`: the batch to pandas and its GX suite) is
-summed by wrapping that function in this process only; the step reports give the rows. The gates
-run in a worker thread while the next feed is parsed, and GX is imported in the background
-meanwhile: `gate_s` is the gates' own time (the wait for that import is not in it), part of which
-overlaps parsing, so it is not a share of `ingest_s` to subtract.
+spent in the landing gates (crossdock.ingest's `_gate`: the batch sent to the gate worker
+process, to pandas and its GX suite there, the result back) is summed by wrapping that function;
+the step reports give the rows. The gates run while the next feed is parsed, and the worker
+imports GX meanwhile: `gate_s` is the wall time the gate thread waited on the worker (the first
+gate's includes the rest of that import), `reported_gate_s` the GX validations' own seconds. Both
+overlap parsing, so neither is a share of `ingest_s` to subtract.
 Prints one JSON line.
 """
 

@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # A step's expected failures, by module: each is looked up only if its module was imported
 # (it cannot have been raised otherwise), so `crossdock ingest` never imports dbt's side or
-# the forecast's, and GX only when its gates run (in the background, see crossdock.ingest).
+# the forecast's, and GX only when its gates run (ingest's run in a worker, see crossdock.ingest).
 STEP_FAILURES = {
     "crossdock.dq": "PublishRefused",
     "crossdock.forecast": "ForecastError",

@@ -23,6 +23,7 @@ import hashlib
 import io
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -236,10 +237,11 @@ def _validate_in_worker(entity: str, ipc: bytes, batch: str) -> GateResult:
     from quality.gates import validate
     from quality.suites.landing import SUITES
 
-    frame = pl.read_ipc(io.BytesIO(ipc))
-    return validate(
-        frame.to_pandas(), SUITES[entity](), batch, line_column="_source_line", row_positions=True
-    )
+    started = time.perf_counter()
+    frame = pl.read_ipc(io.BytesIO(ipc)).to_pandas()
+    suite = SUITES[entity]()
+    result = validate(frame, suite, batch, line_column="_source_line", row_positions=True)
+    return replace(result, seconds=round(time.perf_counter() - started, 3))  # with the transfer
 
 
 def _gate(feed: Feed, frame: pl.DataFrame, batch: str) -> GateResult:
