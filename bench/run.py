@@ -33,6 +33,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -281,12 +282,28 @@ def bench_size(args: argparse.Namespace, runner: Runner, work: Path) -> dict[str
     files = link_feeds(source, home, day, readable)
     listing = work / "floor_files.txt"
     listing.write_text("\n".join(str(f) for f in files) + "\n")
+    ledger_before = work / "ledger-before-the-day.sqlite"
+    shutil.copyfile(home / "ledger.sqlite", ledger_before)
+    floor_cmd = python("-m", "bench.landing_peers", "duckdb", str(listing), str(work / "floor"))
     ingest_a = runner.measure("ingest-readable", home, *python("-m", "bench.ingest_day", day))
-    floor = runner.measure(
-        "floor-duckdb",
-        home,
-        *python("-m", "bench.landing_peers", "duckdb", str(listing), str(work / "floor")),
-    )
+    floor = runner.measure("floor-duckdb", home, *floor_cmd)
+    # The ratio's two sides, again in turns (each ingest into a scratch home with the ledger of
+    # the day before): one pair of runs on a shared machine moves by +-20 %, the medians less.
+    pairs = [(ingest_a, floor)]
+    for i in range(1, args.ingest_repeats):
+        scratch = work / "ingest-scratch"
+        shutil.rmtree(scratch, ignore_errors=True)
+        (scratch / "lake").mkdir(parents=True)
+        shutil.copyfile(ledger_before, scratch / "ledger.sqlite")
+        link_feeds(source, scratch, day, readable)
+        again = python("-m", "bench.ingest_day", day)
+        pairs.append(
+            (
+                runner.measure(f"ingest-readable-{i + 1}", scratch, *again),
+                runner.measure(f"floor-duckdb-{i + 1}", home, *floor_cmd),
+            )
+        )
+    shutil.rmtree(work / "ingest-scratch", ignore_errors=True)
     peer = runner.measure(
         "peer-pandas",
         home,
@@ -321,7 +338,11 @@ def bench_size(args: argparse.Namespace, runner: Runner, work: Path) -> dict[str
     )
 
     ingest_s = ingest_a["report"]["ingest_s"] + ingest_b["report"]["ingest_s"]
-    ingest_gate_s = ingest_a["report"]["gate_s"] + ingest_b["report"]["gate_s"]
+    # The landing gates' own seconds: their validations in the gate worker (transfer and pandas
+    # conversion included), as the step reports record them. GX's import in that worker runs
+    # while the files parse; what the ingest waited on it is in ingest_s, and apart below.
+    ingest_gate_s = ingest_a["report"]["reported_gate_s"] + ingest_b["report"]["reported_gate_s"]
+    ingest_gate_wait_s = ingest_a["report"]["gate_s"] + ingest_b["report"]["gate_s"]
     daily_s = ingest_s + incr["wall_s"] + gate["wall_s"] + publish["wall_s"]
     out.update(
         {
@@ -334,12 +355,24 @@ def bench_size(args: argparse.Namespace, runner: Runner, work: Path) -> dict[str
                 "crossdock_readable": ingest_a,
                 "crossdock_other": ingest_b,
                 "duckdb_floor": floor,
+                "pairs": [
+                    {
+                        "crossdock_wall_s": a["wall_s"],
+                        "crossdock_cpu_s": a["cpu_s"],
+                        "crossdock_in_process_s": a["report"]["ingest_s"],
+                        "floor_wall_s": f["wall_s"],
+                        "floor_cpu_s": f["cpu_s"],
+                        "floor_in_process_s": f["report"]["seconds"],
+                    }
+                    for a, f in pairs
+                ],
                 "pandas_peer": peer,
             },
             "build": {"full": full, "increment": incr, "empty_increment": empty},
             "before_the_day": {"gate": baseline_gate, "publish": baseline_publish},
             "gates": {
                 "ingest_gate_s": round(ingest_gate_s, 2),
+                "ingest_gate_wait_s": round(ingest_gate_wait_s, 2),
                 "gate_marts_s": gate["wall_s"],
                 "daily_run_s": round(daily_s, 2),
                 "gate_marts": gate,
@@ -388,19 +421,38 @@ def table(results: dict[str, Any]) -> list[dict[str, Any]]:
     if b:
         ing = b["ingest"]
         cd, fl, pd_ = ing["crossdock_readable"], ing["duckdb_floor"], ing["pandas_peer"]
-        r = ratio(cd["wall_s"], fl["wall_s"])
+        pairs = ing.get("pairs") or [
+            {
+                "crossdock_wall_s": cd["wall_s"],
+                "crossdock_cpu_s": cd["cpu_s"],
+                "crossdock_in_process_s": cd["report"]["ingest_s"],
+                "floor_wall_s": fl["wall_s"],
+                "floor_cpu_s": fl["cpu_s"],
+                "floor_in_process_s": fl["report"]["seconds"],
+            }
+        ]
+
+        def median(key: str) -> float:
+            return round(statistics.median(p[key] for p in pairs), 2)
+
+        cd_wall, fl_wall = median("crossdock_wall_s"), median("floor_wall_s")
+        r = ratio(cd_wall, fl_wall)
         row(
             f"ingest {ing['readable_files']} CSV/TSV/JSON files of {b['day']}: crossdock / "
-            f"DuckDB floor ({cd['wall_s']} s / {fl['wall_s']} s)",
+            f"DuckDB floor, median of {len(pairs)} ({cd_wall} s / {fl_wall} s)",
             r,
             f"<= {GOALS['ingest_vs_floor']}",
             r is not None and r <= GOALS["ingest_vs_floor"],
         )
+        if len(pairs) > 1:
+            each = [ratio(p["crossdock_wall_s"], p["floor_wall_s"]) for p in pairs]
+            row("  each pair, run in turns", ", ".join(str(x) for x in each))
+        cd_cpu, fl_cpu = median("crossdock_cpu_s"), median("floor_cpu_s")
         row(
-            f"  by CPU seconds, robust to other load ({cd['cpu_s']} / {fl['cpu_s']})",
-            ratio(cd["cpu_s"], fl["cpu_s"]),
+            f"  by CPU seconds, robust to other load ({cd_cpu} / {fl_cpu})",
+            ratio(cd_cpu, fl_cpu),
         )
-        cd_in, fl_in = cd["report"]["ingest_s"], fl["report"]["seconds"]
+        cd_in, fl_in = median("crossdock_in_process_s"), median("floor_in_process_s")
         row(
             f"  the same in-process, without interpreter start-up ({cd_in} s / {fl_in} s)",
             ratio(cd_in, fl_in),
@@ -454,6 +506,11 @@ def table(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"<= {GOALS['gates_share']}",
             None if skipped else share is not None and share <= GOALS["gates_share"],
         )
+        if "ingest_gate_wait_s" in g:
+            row(
+                "  landing gates: the families' gate threads' summed wait on the worker",
+                f"{g['ingest_gate_wait_s']} s",
+            )
         before = b.get("before_the_day")
         if before:
             row(
@@ -513,6 +570,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--e2e", action="store_true", help="also `crossdock run` at this size")
     parser.add_argument("--skip-dbt-in-airflow", action="store_true")
+    parser.add_argument(
+        "--ingest-repeats",
+        type=int,
+        default=3,
+        help="ingest / floor pairs for the ingest ratio (median; default 3)",
+    )
     parser.add_argument(
         "--skip-gate-marts",
         action="store_true",

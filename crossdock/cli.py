@@ -225,8 +225,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     with exclusive_run(settings):
         if args.command == "ingest":
             for day in days_between(args.start, args.end):
-                for family in args.family or FAMILIES:
-                    print(json.dumps(steps.ingest(family, day.isoformat(), settings)))
+                for report in steps.ingest_day(day.isoformat(), settings, args.family or FAMILIES):
+                    print(json.dumps(report))
         elif args.command == "build":
             print(json.dumps(steps.build(settings, full_refresh=args.full_refresh), indent=2))
         elif args.command == "gate":

@@ -135,10 +135,13 @@ class ParsedFile:
         return pl.DataFrame(records, schema=QUARANTINE_SCHEMA, orient="row")
 
 
-def check_new(settings: Settings, ledger: Ledger, feed: Feed, path: Path) -> str | None:
-    """The sha256 of a delivered file not ingested yet, or None if its content already was.
-    Raises FeedError when another content was ingested under the same name."""
-    sha = file_sha256(path)
+def check_new(
+    settings: Settings, ledger: Ledger, feed: Feed, path: Path, sha: str | None = None
+) -> str | None:
+    """The sha256 of a delivered file not ingested yet (`sha`, if already computed), or None if
+    its content already was. Raises FeedError when another content was ingested under the same
+    name."""
+    sha = sha or file_sha256(path)
     if ledger.get(sha) is not None:
         return None
     if same_name := ledger.find_by_name(feed.name, path.name):
@@ -413,9 +416,13 @@ def _ingest(
         for stale in sweep_tmp(settings.lake, f"{feed.name}-"):
             log.warning("removed %s, left by an interrupted ingest", stale)
         parsing: list[tuple[Path, Future[ParsedFile] | None]] = []
-        for path in sorted(feed.day_dir(settings.landing, day).glob(feed.pattern)):
+        paths = sorted(feed.day_dir(settings.landing, day).glob(feed.pattern))
+        # hashed by the parser threads (hashlib releases the GIL), ahead of the parses; the
+        # ledger (one connection, this thread) decides which files are new
+        hashes = [parsers.submit(file_sha256, path) for path in paths]
+        for path, hashed in zip(paths, hashes, strict=True):
             try:
-                sha = check_new(settings, ledger, feed, path)
+                sha = check_new(settings, ledger, feed, path, hashed.result())
             except FeedError as exc:
                 reject(feed, path, str(exc))
                 continue
