@@ -258,6 +258,18 @@ def ratio(a: float, b: float) -> float | None:
     return round(a / b, 3) if b else None
 
 
+def ingest_pair(ingest: dict[str, Any], floor: dict[str, Any]) -> dict[str, float]:
+    """One crossdock ingest and one floor run of the same files: wall, CPU, in-process."""
+    return {
+        "crossdock_wall_s": ingest["wall_s"],
+        "crossdock_cpu_s": ingest["cpu_s"],
+        "crossdock_in_process_s": ingest["report"]["ingest_s"],
+        "floor_wall_s": floor["wall_s"],
+        "floor_cpu_s": floor["cpu_s"],
+        "floor_in_process_s": floor["report"]["seconds"],
+    }
+
+
 def bench_size(args: argparse.Namespace, runner: Runner, work: Path) -> dict[str, Any]:
     size = SIZES[args.size]
     source = (args.source_home or size.source or work / f"source-{size.name}").resolve()
@@ -355,17 +367,7 @@ def bench_size(args: argparse.Namespace, runner: Runner, work: Path) -> dict[str
                 "crossdock_readable": ingest_a,
                 "crossdock_other": ingest_b,
                 "duckdb_floor": floor,
-                "pairs": [
-                    {
-                        "crossdock_wall_s": a["wall_s"],
-                        "crossdock_cpu_s": a["cpu_s"],
-                        "crossdock_in_process_s": a["report"]["ingest_s"],
-                        "floor_wall_s": f["wall_s"],
-                        "floor_cpu_s": f["cpu_s"],
-                        "floor_in_process_s": f["report"]["seconds"],
-                    }
-                    for a, f in pairs
-                ],
+                "pairs": [ingest_pair(a, f) for a, f in pairs],
                 "pandas_peer": peer,
             },
             "build": {"full": full, "increment": incr, "empty_increment": empty},
@@ -421,16 +423,7 @@ def table(results: dict[str, Any]) -> list[dict[str, Any]]:
     if b:
         ing = b["ingest"]
         cd, fl, pd_ = ing["crossdock_readable"], ing["duckdb_floor"], ing["pandas_peer"]
-        pairs = ing.get("pairs") or [
-            {
-                "crossdock_wall_s": cd["wall_s"],
-                "crossdock_cpu_s": cd["cpu_s"],
-                "crossdock_in_process_s": cd["report"]["ingest_s"],
-                "floor_wall_s": fl["wall_s"],
-                "floor_cpu_s": fl["cpu_s"],
-                "floor_in_process_s": fl["report"]["seconds"],
-            }
-        ]
+        pairs = ing.get("pairs") or [ingest_pair(cd, fl)]  # runs recorded before the pairs
 
         def median(key: str) -> float:
             return round(statistics.median(p[key] for p in pairs), 2)

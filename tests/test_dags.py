@@ -70,9 +70,9 @@ def test_forecast_dag_runs_weekly_or_on_the_demand_marts_and_serialises_writers(
 
 def test_forecast_dag_runs_through_airflow_on_a_small_home(fixture_build, tmp_path):
     """dag.test() of crossdock_forecast in an Airflow child process, on a copy of the fixture
-    build: while no warehouse gate has passed the build, the forecast marts build and gate but
-    nothing is published; once it has, the refresh writes a run, the forecast marts build and
-    gate, and the snapshot published carries the forecast tables."""
+    build that a warehouse gate passed (publish serves nothing else: an ungated build is
+    refused, tests/reliability/test_gates.py): the refresh writes a run, the forecast marts
+    build and gate, and the snapshot published carries the forecast tables."""
     import json
     import shutil
 
@@ -85,21 +85,12 @@ def test_forecast_dag_runs_through_airflow_on_a_small_home(fixture_build, tmp_pa
 
     settings = Settings(home=tmp_path / "home")
     shutil.copytree(fixture_build.home, settings.home, ignore=shutil.ignore_patterns("airflow"))
-    assert run_dag(settings, "crossdock_forecast", "dag-ungated") == "failed"
-    ungated = settings.runs_dir / "dag-ungated"
-    assert json.loads((ungated / "gate_forecast_marts.json").read_text())["status"] == "success"
-    refused = json.loads((ungated / "publish_forecasts.json").read_text())
-    assert refused["status"] == "failed" and "since the last passing gate" in refused["error"]
-    assert not settings.serving_path.exists()
-
     _record_lake_in_ledger(settings)
     gate_warehouse(settings, "gated")
     assert run_dag(settings, "crossdock_forecast", "dag-test") == "success"
     reports = settings.runs_dir / "dag-test"
-    refresh = json.loads((ungated / "refresh_forecasts.json").read_text())
+    refresh = json.loads((reports / "refresh_forecasts.json").read_text())
     assert refresh["status"] == "success" and refresh["written"], refresh
-    again = json.loads((reports / "refresh_forecasts.json").read_text())  # same cutoff and demand
-    assert (again["written"], again["forecast_run_id"]) == (False, refresh["forecast_run_id"])
     with duckdb.connect(str(settings.serving_path), read_only=True) as con:
         runs = con.execute("select forecast_run_id, series_count from forecasts.forecast_runs")
         assert runs.fetchall() == [(refresh["forecast_run_id"], refresh["series"])]

@@ -17,9 +17,11 @@ from ingestion import carrier_tracking_webhook, shopify_orders_json
 from ingestion.contract import FeedError
 
 
-def run_python(code: str, env: dict[str, str] | None = None) -> str:
+def run_python_process(
+    code: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     out = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -27,7 +29,11 @@ def run_python(code: str, env: dict[str, str] | None = None) -> str:
         env=env,
     )
     assert out.returncode == 0, out.stderr
-    return out.stdout
+    return out
+
+
+def run_python(code: str, env: dict[str, str] | None = None) -> str:
+    return run_python_process(code, env=env).stdout
 
 
 def test_gx_loads_without_scipy_stats_and_altair_until_an_expectation_needs_them():
@@ -194,15 +200,7 @@ def test_landing_gates_run_in_a_worker_process_and_fall_back_to_this_one(tmp_pat
     for day in days:
         _clearance_day(tmp_path, day)
     env = {"CROSSDOCK_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run(
-        [sys.executable, "-c", GATE_WORKER_RUN, days[0], "kill", days[1]],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    assert out.returncode == 0, out.stderr
+    out = run_python_process(GATE_WORKER_RUN, days[0], "kill", days[1], env=env)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     by_worker, in_process = result[days[0]], result[days[1]]
     assert by_worker == {"landed": 40, "quarantined": 1, "gx_here": False, "worker": True}
