@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -190,6 +191,7 @@ def parse_file(settings: Settings, ledger: Ledger, feed: Feed, path: Path) -> Pa
 # run in this process from then on.
 
 _WORKER: Worker | None = None
+_WORKER_PID = 0  # the process that started _WORKER: a forked child starts its own
 _WORKER_LOCK = threading.Lock()
 _IN_PROCESS = False  # set once the worker could not start or died: gate here from then on
 _SUITE_COLUMNS: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -204,11 +206,13 @@ def _import_gates() -> None:
 
 def gate_worker() -> Worker | None:
     """The process's landing-gate worker, started on first use; it imports GX at once."""
-    global _WORKER, _IN_PROCESS
+    global _WORKER, _WORKER_PID, _IN_PROCESS
     with _WORKER_LOCK:
+        if _WORKER is not None and os.getpid() != _WORKER_PID:
+            _WORKER = None  # the parent's pipes: never shared with it
         if _WORKER is None and not _IN_PROCESS:
             try:
-                _WORKER = Worker(warm_up=_import_gates)
+                _WORKER, _WORKER_PID = Worker(warm_up=_import_gates), os.getpid()
             except OSError as exc:
                 log.warning("no landing-gate worker (%s): gating in this process", exc)
                 _IN_PROCESS = True

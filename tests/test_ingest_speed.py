@@ -212,3 +212,18 @@ def test_landing_gates_run_in_a_worker_process_and_fall_back_to_this_one(tmp_pat
 
     reasons = pl.read_parquet(quarantine).select("value", "reason").unique().rows()
     assert reasons == [("VANISHED", "failed expect_column_values_to_be_in_set")]
+
+
+def test_a_forked_child_starts_its_own_gate_worker():
+    code = """
+import os
+from crossdock import ingest
+parent = ingest.gate_worker()._proc.pid
+read, write = os.pipe()
+if (child := os.fork()) == 0:
+    os.write(write, str(ingest.gate_worker()._proc.pid).encode())
+    os._exit(0)
+os.waitpid(child, 0)
+print(parent != int(os.read(read, 32)), ingest.gate_worker()._proc.pid == parent)
+"""
+    assert run_python(code).split() == ["True", "True"]
