@@ -81,11 +81,11 @@ def test_forecast_dag_runs_through_airflow_on_a_small_home(fixture_build, tmp_pa
     from crossdock.config import Settings
     from crossdock.dq import gate_warehouse
     from crossdock.orchestrate import run_dag
-    from tests.reliability.test_gates import _record_lake_in_ledger
+    from tests.test_dbt_project import record_fixture_lake_in_ledger
 
     settings = Settings(home=tmp_path / "home")
     shutil.copytree(fixture_build.home, settings.home, ignore=shutil.ignore_patterns("airflow"))
-    _record_lake_in_ledger(settings)
+    record_fixture_lake_in_ledger(settings)
     gate_warehouse(settings, "gated")
     assert run_dag(settings, "crossdock_forecast", "dag-test") == "success"
     reports = settings.runs_dir / "dag-test"

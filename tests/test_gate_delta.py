@@ -334,13 +334,13 @@ def test_the_warehouse_gate_after_a_publish_validates_only_changes(
     large here), then a bad row in one mart."""
     from crossdock.dq import DQ_SCHEMA, data_docs_path, gate_warehouse
     from quality.gates import GateFailed
-    from tests.reliability.test_gates import _record_lake_in_ledger
+    from tests.test_dbt_project import record_fixture_lake_in_ledger
 
     settings = Settings(home=tmp_path / "home")
     shutil.copytree(fixture_build.lake, settings.lake)
     settings.build_dir.mkdir(parents=True)
     shutil.copyfile(fixture_build.build_path, settings.build_path)
-    _record_lake_in_ledger(settings)
+    record_fixture_lake_in_ledger(settings)
 
     first = gate_warehouse(settings, "run-1", delta_min_rows=0)
     assert {o.scope for r in first for o in r.outcomes} == {"whole", "table"}

@@ -12,12 +12,12 @@ import pytest
 
 from crossdock.config import Settings
 from crossdock.dq import DQ_SCHEMA, data_docs_path, gate_warehouse, validate_mart
-from crossdock.ledger import Ledger, LedgerEntry
 from crossdock.publish import connect_serving, publish
 from crossdock.warehouse import run_dbt
 from quality.gates import GateFailed, validate
 from quality.suites.common import in_set, suite, warn
 from quality.suites.marts import SUITES as MART_SUITES
+from tests.test_dbt_project import record_fixture_lake_in_ledger
 
 
 def test_a_failed_warn_is_recorded_but_only_an_error_fails_the_gate():
@@ -48,21 +48,6 @@ def test_a_big_mart_validated_in_chunks_gives_the_same_outcomes(fixture_build: S
     ]
 
 
-def _record_lake_in_ledger(settings: Settings) -> None:
-    """The fixture lake was written by hand: give each file the ledger row ingest would."""
-    ledger = Ledger(settings.ledger_path)
-    for path in sorted(settings.lake.glob("*/delivery_date=*/*.parquet")):
-        rel = path.relative_to(settings.lake)
-        if rel.parts[0] == "reference" or path.name.startswith("_"):
-            continue
-        (rows,) = duckdb.execute(f"select count(*) from '{path}'").fetchall()[0]
-        day = rel.parts[1].removeprefix("delivery_date=")
-        ledger.record(
-            LedgerEntry(rel.as_posix(), "fixture", path.name, rel.as_posix(), day, rows,
-                        rel.as_posix(), rows, 0)
-        )  # fmt: skip
-
-
 def test_warehouse_gate_blocks_on_unrecorded_lake_files_and_keeps_every_result(
     fixture_build: Settings, tmp_path: Path
 ):
@@ -79,7 +64,7 @@ def test_warehouse_gate_blocks_on_unrecorded_lake_files_and_keeps_every_result(
     docs = data_docs_path(settings).read_text()
     assert "run run-1" in docs and "failed (error)" in docs
 
-    _record_lake_in_ledger(settings)
+    record_fixture_lake_in_ledger(settings)
     results = gate_warehouse(settings, "run-2")
     assert all(r.success for r in results)
     batches = {r.batch for r in results}
@@ -135,7 +120,7 @@ def test_publish_serves_only_what_a_gate_passed(fixture_build: Settings, tmp_pat
         publish(settings)
     assert not settings.serving_path.exists()
 
-    _record_lake_in_ledger(settings)
+    record_fixture_lake_in_ledger(settings)
     gate_warehouse(settings, "run-2")
     assert ungated() == []
     served = publish(settings).version

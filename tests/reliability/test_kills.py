@@ -39,7 +39,7 @@ from crossdock.ledger import Ledger
 from crossdock.warehouse import build, mart_fingerprints
 from simulator.generate import simulate
 from tests.reliability import workers
-from tests.reliability.test_gates import _record_lake_in_ledger
+from tests.test_dbt_project import record_fixture_lake_in_ledger
 
 SEED = 20261130
 START, DAYS = date(2025, 3, 3), 4
@@ -224,7 +224,7 @@ def test_build_and_publish_killed_at_seeded_points_recover_the_fault_free_marts(
     assert dbt_kills == DBT_KILLS
     build(Settings(home=home))  # the re-run
     assert mart_fingerprints(Settings(home=home).build_path) == reference
-    _record_lake_in_ledger(Settings(home=home))  # publish serves only a gated build
+    record_fixture_lake_in_ledger(Settings(home=home))  # publish serves only a gated build
     gate_warehouse(Settings(home=home), "gate")
 
     publish_kills = 0
