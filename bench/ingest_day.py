@@ -2,14 +2,15 @@
 
     CROSSDOCK_HOME=... python -m bench.ingest_day 2025-03-02
 
-The same work as `crossdock ingest --start D --end D` (crossdock.steps.ingest per family: parse,
-validate, quarantine, land, ledger), run under bench.measure for wall time and peak RSS. The time
-spent in the landing gates (crossdock.ingest's `_gate`: the batch sent to the gate worker
-process, to pandas and its GX suite there, the result back) is summed by wrapping that function;
-the step reports give the rows. The gates run while the next feed is parsed, and the worker
-imports GX meanwhile: `gate_s` is the wall time the gate thread waited on the worker (the first
-gate's includes the rest of that import), `reported_gate_s` the GX validations' own seconds. Both
-overlap parsing, so neither is a share of `ingest_s` to subtract.
+The same work as `crossdock ingest --start D --end D` (crossdock.steps.ingest_day: the three
+families side by side, each parse, validate, quarantine, land, ledger), run under bench.measure
+for wall time and peak RSS. The time spent in the landing gates (crossdock.ingest's `_gate`: the
+batch sent to the gate worker process, to pandas and its GX suite there, the result back) is
+summed by wrapping that function; the step reports give the rows. The gates run while the next
+feed is parsed, and the worker imports GX meanwhile: `gate_s` is the time the families' gate
+threads waited on the worker, summed over the threads (the first gates' waits include the rest
+of that import), `reported_gate_s` the validations' own seconds in the worker. Both overlap
+parsing, so neither is a share of `ingest_s` to subtract.
 Prints one JSON line.
 """
 

@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -834,11 +834,9 @@ INCREMENTAL_MARTS = {"fct_shipment_events": "carrier_tracking_events"}
 
 
 def _days(newer: str | None, older: str | None) -> int | None:
-    import pandas as pd
-
     if not newer or not older:
         return None
-    return (pd.Timestamp(newer) - pd.Timestamp(older)).days
+    return (date.fromisoformat(newer) - date.fromisoformat(older)).days
 
 
 def on_time_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

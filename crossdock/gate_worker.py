@@ -35,9 +35,15 @@ class Worker:
         self._from_child, from_child_w = os.pipe()
         target = f"{warm_up.__module__}:{warm_up.__qualname__}"
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "crossdock.gate_worker", str(to_child_r), str(from_child_w)],
+            [
+                sys.executable,
+                "-m",
+                "crossdock.gate_worker",
+                str(to_child_r),
+                str(from_child_w),
+                target,
+            ],
             pass_fds=(to_child_r, from_child_w),
-            env={**os.environ, "CROSSDOCK_WORKER_WARM_UP": target},
         )
         os.close(to_child_r)
         os.close(from_child_w)
@@ -78,10 +84,10 @@ def _resolve(module: str, qualname: str) -> Callable[..., Any]:
     return obj
 
 
-def serve(recv: BinaryIO, send: BinaryIO) -> None:
-    """The worker's loop: answer requests until the parent closes the pipe."""
-    if warm_up := os.environ.get("CROSSDOCK_WORKER_WARM_UP"):
-        _resolve(*warm_up.split(":", 1))()
+def serve(recv: BinaryIO, send: BinaryIO, warm_up: str) -> None:
+    """The worker's loop: call `warm_up` ("module:function"), then answer requests until the
+    parent closes the pipe."""
+    _resolve(*warm_up.split(":", 1))()
     while True:
         try:
             module, qualname, args = pickle.load(recv)
@@ -104,7 +110,7 @@ if __name__ == "__main__":
         os.fdopen(int(sys.argv[2]), "wb") as _send,
         contextlib.suppress(BrokenPipeError),  # the parent went away mid-reply
     ):
-        serve(_recv, _send)
+        serve(_recv, _send, sys.argv[3])
     # Nothing left to flush or clean up: skip the interpreter's teardown of GX's modules, which
     # the parent would otherwise wait for at its exit.
     sys.stdout.flush()

@@ -174,12 +174,6 @@ def parse_new(settings: Settings, feed: Feed, path: Path, sha: str) -> ParsedFil
     return ParsedFile(path, source_file, sha, typed.height, lines, frame, tuple(errors))
 
 
-def parse_file(settings: Settings, ledger: Ledger, feed: Feed, path: Path) -> ParsedFile | None:
-    """Parse one delivered file, or None if its content was already ingested."""
-    sha = check_new(settings, ledger, feed, path)
-    return None if sha is None else parse_new(settings, feed, path, sha)
-
-
 # --- the landing gates, in a worker process -------------------------------------------------
 #
 # GX takes ~2 s of interpreter time to import, and in this process it held the GIL against the
@@ -228,6 +222,7 @@ def _in_gate_worker(fn: Callable[..., T], *args: object) -> T:
             return worker.call(fn, *args)
         except WorkerGone as exc:
             log.warning("%s: gating in this process", exc)
+            worker.close()
             with _WORKER_LOCK:
                 _WORKER, _IN_PROCESS = None, True
     _import_gates()
