@@ -9,12 +9,47 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
 from crossdock.config import FAMILIES, Settings
+
+# A step's expected failures, by module: bad data, a failed gate or build, a refused publish. No
+# retry mends them. Each is looked up only if its module was imported (it cannot have been raised
+# otherwise), so `crossdock ingest` never imports dbt's side or the forecast's for this.
+STEP_FAILURES = {
+    "crossdock.dq": "PublishRefused",
+    "crossdock.forecast": "ForecastError",
+    "crossdock.ingest": "IngestFailed",
+    "crossdock.warehouse": "BuildFailed",
+    "quality.results": "GateFailed",
+}
+
+
+def step_failures() -> tuple[type[Exception], ...]:
+    return tuple(
+        getattr(sys.modules[module], name)
+        for module, name in STEP_FAILURES.items()
+        if module in sys.modules
+    )
+
+
+@contextmanager
+def failing_fast() -> Iterator[None]:
+    """In an Airflow task: a step's expected failure fails the task at once, with no retries
+    (nothing downstream runs); anything else (a crash, a lock, a full disk) is retried."""
+    try:
+        yield
+    except Exception as exc:
+        if not isinstance(exc, step_failures()):
+            raise
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(str(exc)) from exc
 
 
 def run_id() -> str:

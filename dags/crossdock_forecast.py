@@ -38,56 +38,37 @@ WEEKLY = CronTriggerTimetable("0 6 * * 1", timezone="UTC")
     tags=["crossdock", "forecast"],
 )
 def crossdock_forecast():
+    # failing_fast: a forecast error, failed build, gate or refused publish fails its task at
+    # once (no retry mends it); anything else is retried
     @task
     def refresh_forecasts(dag_run=None) -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from crossdock import steps
-        from crossdock.forecast import ForecastError
 
         # A triggered run may name its cutoff ({"cutoff": "YYYY-MM-DD"}); else the last full day.
         cutoff = ((dag_run.conf if dag_run else None) or {}).get("cutoff")
-        try:
+        with steps.failing_fast():
             return steps.refresh_forecasts(cutoff=cutoff)
-        except ForecastError as exc:
-            raise AirflowFailException(str(exc)) from exc
 
     @task
     def build_forecast_marts() -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from crossdock import steps
-        from crossdock.warehouse import BuildFailed
 
-        try:
+        with steps.failing_fast():
             return steps.build_forecast_marts()
-        except BuildFailed as exc:
-            raise AirflowFailException(str(exc)) from exc
 
     @task
     def gate_forecast_marts() -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from crossdock import steps
-        from crossdock.forecast import ForecastError
-        from quality.gates import GateFailed
 
-        try:
+        with steps.failing_fast():
             return steps.gate_forecast_marts()
-        except (GateFailed, ForecastError) as exc:
-            raise AirflowFailException(str(exc)) from exc
 
     @task(outlets=[SERVING_WAREHOUSE])
     def publish() -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from crossdock import steps
-        from crossdock.dq import PublishRefused
 
-        try:  # refused while a mart changed since its last passing gate: no retry helps
+        with steps.failing_fast():  # refused while a mart changed since its last passing gate
             return steps.publish_forecasts()
-        except PublishRefused as exc:
-            raise AirflowFailException(str(exc)) from exc
 
     refresh_forecasts() >> build_forecast_marts() >> gate_forecast_marts() >> publish()
 

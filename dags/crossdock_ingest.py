@@ -32,18 +32,13 @@ def make_ingest_dag(family: str):
     def ingest_family():
         @task(task_id=f"ingest_{family}", outlets=[LAKE[family]])
         def ingest(data_interval_start=None, dag_run=None) -> dict:
-            from airflow.sdk.exceptions import AirflowFailException
-
             from crossdock import steps
-            from crossdock.ingest import IngestFailed
 
             # A manual run without a logical date has no data interval: take the last full day.
             start = data_interval_start or dag_run.run_after.subtract(days=1)
-            try:
+            # Bad data does not get better by retrying: fail at once, nothing downstream runs.
+            with steps.failing_fast():
                 return steps.ingest(family, start.date().isoformat())
-            except IngestFailed as exc:
-                # Bad data does not get better by retrying: fail at once, nothing downstream runs.
-                raise AirflowFailException(str(exc)) from exc
 
         ingest()
 

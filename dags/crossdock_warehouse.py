@@ -33,41 +33,28 @@ DEFAULT_ARGS = {
     tags=["crossdock", "warehouse"],
 )
 def crossdock_warehouse():
+    # failing_fast: a failed build, gate or refused publish fails its task at once (no retry
+    # mends it); anything else is retried
     @task
     def dbt_build() -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from crossdock import steps
-        from crossdock.warehouse import BuildFailed
 
-        try:
+        with steps.failing_fast():
             return steps.build()
-        except BuildFailed as exc:
-            raise AirflowFailException(str(exc)) from exc
 
     @task
     def gate_marts() -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from crossdock import steps
-        from quality.gates import GateFailed
 
-        try:
+        with steps.failing_fast():
             return steps.gate_marts()
-        except GateFailed as exc:
-            raise AirflowFailException(str(exc)) from exc
 
     @task(outlets=[SERVING_WAREHOUSE, DEMAND_MARTS])
     def publish() -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from crossdock import steps
-        from crossdock.dq import PublishRefused
 
-        try:  # refused while a mart changed since its last passing gate: no retry helps
+        with steps.failing_fast():  # refused while a mart changed since its last passing gate
             return steps.publish()
-        except PublishRefused as exc:
-            raise AirflowFailException(str(exc)) from exc
 
     dbt_build() >> gate_marts() >> publish()
 

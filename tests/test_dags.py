@@ -33,6 +33,27 @@ def test_every_task_retries_and_dags_are_acyclic(dagbag: DagBag):
                 assert order.index(upstream.task_id) < order.index(t.task_id)
 
 
+def test_a_step_failure_fails_its_task_at_once_and_anything_else_is_retried():
+    """Every DAG task runs its step in steps.failing_fast(): bad data, a failed gate or build, a
+    refused publish become AirflowFailException (no retry); other errors keep their retries."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from crossdock import steps
+    from crossdock.dq import PublishRefused
+    from crossdock.ingest import IngestFailed
+    from quality.results import GateFailed
+
+    for failure in (PublishRefused("not published"), GateFailed([]), IngestFailed("bad file", [])):
+        with pytest.raises(AirflowFailException) as caught, steps.failing_fast():
+            raise failure
+        assert caught.value.__cause__ is failure
+    with pytest.raises(OSError, match="disk full"), steps.failing_fast():
+        raise OSError("disk full")
+    with steps.failing_fast():
+        value = 42
+    assert value == 42
+
+
 def test_ingest_dags_produce_their_lake_asset(dagbag: DagBag):
     for family in FAMILIES:
         (task,) = dagbag.dags[f"crossdock_ingest_{family}"].tasks
