@@ -331,17 +331,16 @@ def bench_size(args: argparse.Namespace, runner: Runner, work: Path) -> dict[str
     # start-up and per-node overhead, and the incremental models' checks for new keys).
     empty = runner.measure("build-empty-increment", home, *crossdock("build"))
     empty["dbt"] = node_timings(home, work / "run_results_empty_increment.json")
-    gate = (
-        runner.measure("gate-marts", home, *crossdock("gate"))
-        if not args.skip_gate_marts
-        else {"wall_s": 0.0, "peak_rss_mb": 0.0, "skipped": True}
-    )
     # publish serves only a gated build (crossdock.dq.PublishRefused): without the day's gate,
     # the queries run on the day before's snapshot
-    publish = (
-        runner.measure("publish", home, *crossdock("publish"))
-        if not args.skip_gate_marts
-        else {"wall_s": 0.0, "peak_rss_mb": 0.0, "skipped": True}
+    skipped = {"wall_s": 0.0, "peak_rss_mb": 0.0, "skipped": True}
+    gate, publish = (
+        (skipped, skipped)
+        if args.skip_gate_marts
+        else (
+            runner.measure("gate-marts", home, *crossdock("gate")),
+            runner.measure("publish", home, *crossdock("publish")),
+        )
     )
     queries = runner.measure(
         "queries",
