@@ -136,13 +136,9 @@ class ParsedFile:
         return pl.DataFrame(records, schema=QUARANTINE_SCHEMA, orient="row")
 
 
-def check_new(
-    settings: Settings, ledger: Ledger, feed: Feed, path: Path, sha: str | None = None
-) -> str | None:
-    """The sha256 of a delivered file not ingested yet (`sha`, if already computed), or None if
-    its content already was. Raises FeedError when another content was ingested under the same
-    name."""
-    sha = sha or file_sha256(path)
+def check_new(settings: Settings, ledger: Ledger, feed: Feed, path: Path, sha: str) -> str | None:
+    """`sha` (the delivered file's sha256) if its content was not ingested yet, else None.
+    Raises FeedError when another content was ingested under the same name."""
     if ledger.get(sha) is not None:
         return None
     if same_name := ledger.find_by_name(feed.name, path.name):
